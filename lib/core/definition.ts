@@ -1,0 +1,213 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { z } from 'zod';
+import { DefinitionError } from './errors.js';
+
+/** The event the reconciler publishes when a saga passes its deadline; every definition has it. */
+export const TIMEOUT_EVENT = 'SagaTimedOut';
+
+/** Producer names the framework keeps for itself (saga starter, reconciler, tracker). */
+export const INITIATOR = 'initiator';
+export const RECONCILER = 'reconciler';
+export const RESERVED_PARTICIPANT_NAMES = [INITIATOR, RECONCILER, 'saga', 'tracker', 'relay'] as const;
+
+/** Payload of {@link TIMEOUT_EVENT}. */
+export const timeoutPayloadSchema = z.object({
+  deadline: z.string(),
+  reason: z.string(),
+});
+export type TimeoutPayload = z.infer<typeof timeoutPayloadSchema>;
+
+/** Any Standard Schema (zod 4, valibot, arktype …) describing one event's payload. */
+export type EventSchema = StandardSchemaV1<unknown, unknown>;
+export type EventSchemas = Readonly<Record<string, EventSchema>>;
+
+/** How a forward step is undone (backward recovery). */
+export interface CompensationSpec<E extends string = string> {
+  /** Events that make this participant undo the step, e.g. `['PaymentDeclined']`. */
+  readonly on: readonly E[];
+  /** Events the compensation may emit (also when it is a null compensation). */
+  readonly emits: readonly E[];
+}
+
+/** One reaction of a participant: the event it consumes and what it may emit. */
+export interface StepSpec<E extends string = string> {
+  /** The event that triggers the forward step. */
+  readonly on: E;
+  /** Events emitted when the step succeeds with a business effect. @default [] */
+  readonly emits?: readonly E[];
+  /** Business-failure events, emitted when the step decides not to act (no effect). @default [] */
+  readonly failsWith?: readonly E[];
+  /** Backward recovery. A step with an effect needs one unless it is `pivot` or `mustSucceed`. */
+  readonly compensation?: CompensationSpec<E>;
+  /**
+   * The saga's point of no return: once this step is done, a timeout no longer compensates it and
+   * the saga can only move forward. @default false
+   */
+  readonly pivot?: boolean;
+  /** Forward recovery: the step never fails, it retries with backoff and ends in its DLQ. @default false */
+  readonly mustSucceed?: boolean;
+}
+
+export interface ParticipantSpec<E extends string = string> {
+  /** Short description shown by `saga graph`. @default none */
+  readonly description?: string;
+  readonly steps: Readonly<Record<string, StepSpec<E>>>;
+}
+
+/** The user-facing shape accepted by {@link defineSaga}. */
+export interface SagaDefinitionInput<
+  Ev extends EventSchemas = EventSchemas,
+  P extends Readonly<Record<string, ParticipantSpec<EventNameOf<Ev>>>> = Readonly<Record<string, ParticipantSpec<string>>>,
+> {
+  /** Saga name; becomes part of every event source (`saga.<name>.<participant>`). */
+  readonly name: string;
+  /** Positive integer; events from a newer version are rejected by older handlers. */
+  readonly version: number;
+  readonly description?: string;
+  /** Event schemas by event name (PascalCase, e.g. `OrderRequested`). */
+  readonly events: Ev;
+  /** The event that starts a saga; produced by the initiator (`startSaga`). */
+  readonly start: EventNameOf<Ev> & string;
+  readonly participants: P;
+  readonly terminal: {
+    readonly success: readonly (keyof Ev & string)[];
+    readonly failure: readonly (keyof Ev & string)[];
+  };
+  /** Seconds after the start event when a non-terminal saga times out and compensates. */
+  readonly deadlineSeconds: number;
+}
+
+/** Event names of a schema map plus the framework's timeout event. */
+export type EventNameOf<Ev extends EventSchemas> = (keyof Ev & string) | typeof TIMEOUT_EVENT;
+
+/** A validated saga definition: plain data, read by the runtime, the constructs, the verifier and the CLI. */
+export type SagaDefinition<
+  Ev extends EventSchemas = EventSchemas,
+  P extends Readonly<Record<string, ParticipantSpec<EventNameOf<Ev>>>> = Readonly<Record<string, ParticipantSpec<string>>>,
+> = SagaDefinitionInput<Ev, P> & { readonly kind: 'saga-definition' };
+
+/** Any definition, whatever its event and participant types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySagaDefinition = SagaDefinition<any, any>;
+
+/** Payload type of event `E` in definition `D`, inferred from its schema. */
+export type PayloadOf<D extends AnySagaDefinition, E extends string> = E extends typeof TIMEOUT_EVENT
+  ? TimeoutPayload
+  : D['events'][E] extends StandardSchemaV1<unknown, infer O>
+    ? O
+    : never;
+
+export type ParticipantNameOf<D extends AnySagaDefinition> = keyof D['participants'] & string;
+export type StepsOf<D extends AnySagaDefinition, P extends ParticipantNameOf<D>> = D['participants'][P]['steps'];
+
+const NAME = /^[A-Za-z][A-Za-z0-9]{0,62}$/;
+const PARTICIPANT_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/**
+ * Declares a saga: events with schemas, participants and their reactions, terminals, deadline.
+ * Structural mistakes (unknown event names, bad names) throw {@link DefinitionError} at once;
+ * choreography mistakes (cycles, missing compensations …) are found by `verifyDefinition`.
+ *
+ * @example
+ * ```ts
+ * const saga = defineSaga({
+ *   name: 'order', version: 1, deadlineSeconds: 300, start: 'OrderRequested',
+ *   events: { OrderRequested: z.object({ orderId: z.string() }), OrderDone: z.object({ orderId: z.string() }) },
+ *   participants: { order: { steps: { finish: { on: 'OrderRequested', emits: ['OrderDone'] } } } },
+ *   terminal: { success: ['OrderDone'], failure: [] },
+ * });
+ * ```
+ */
+export function defineSaga<
+  const Ev extends EventSchemas,
+  const P extends Readonly<Record<string, ParticipantSpec<EventNameOf<Ev>>>>,
+>(input: SagaDefinitionInput<Ev, P>): SagaDefinition<Ev, P> {
+  checkStructure(input as unknown as SagaDefinitionInput);
+  return Object.freeze({ ...input, kind: 'saga-definition' as const });
+}
+
+function checkStructure(def: SagaDefinitionInput): void {
+  const where = { definition: def.name };
+  if (typeof def.name !== 'string' || !PARTICIPANT_NAME.test(def.name)) {
+    throw new DefinitionError(
+      `Saga name ${JSON.stringify(def.name)} is invalid: use lower-case letters, digits and '-', starting with a letter (max 40), e.g. "order".`,
+      where,
+    );
+  }
+  if (!Number.isInteger(def.version) || def.version < 1) {
+    throw new DefinitionError(`Saga "${def.name}": version must be a positive integer, got ${JSON.stringify(def.version)}.`, where);
+  }
+  if (!(typeof def.deadlineSeconds === 'number' && def.deadlineSeconds > 0 && Number.isFinite(def.deadlineSeconds))) {
+    throw new DefinitionError(
+      `Saga "${def.name}": deadlineSeconds must be a positive number of seconds, got ${JSON.stringify(def.deadlineSeconds)}.`,
+      where,
+    );
+  }
+  const known = new Set([...Object.keys(def.events), TIMEOUT_EVENT]);
+  for (const name of Object.keys(def.events)) {
+    if (!NAME.test(name)) {
+      throw new DefinitionError(`Saga "${def.name}": event name ${JSON.stringify(name)} is invalid; use PascalCase letters and digits, e.g. "OrderCreated".`, where);
+    }
+    if (name === TIMEOUT_EVENT) {
+      throw new DefinitionError(`Saga "${def.name}": event "${TIMEOUT_EVENT}" is built in; remove it from "events".`, where);
+    }
+    const schema = def.events[name] as Partial<EventSchema> | undefined;
+    if (!schema || typeof schema['~standard']?.validate !== 'function') {
+      throw new DefinitionError(`Saga "${def.name}": event "${name}" needs a Standard Schema (e.g. a zod 4 schema), got ${typeof schema}.`, where);
+    }
+  }
+  const mustKnow = (event: string, role: string): void => {
+    if (!known.has(event)) {
+      throw new DefinitionError(
+        `Saga "${def.name}": ${role} refers to unknown event ${JSON.stringify(event)}. Known events: ${[...known].join(', ')}. Declare it under "events" or fix the name.`,
+        { ...where, event },
+      );
+    }
+  };
+  mustKnow(def.start, 'start');
+  def.terminal.success.forEach((e) => mustKnow(e, 'terminal.success'));
+  def.terminal.failure.forEach((e) => mustKnow(e, 'terminal.failure'));
+  if (def.terminal.success.length === 0) {
+    throw new DefinitionError(`Saga "${def.name}": terminal.success is empty; name the event that means the saga completed.`, where);
+  }
+  if (Object.keys(def.participants).length === 0) {
+    throw new DefinitionError(`Saga "${def.name}": no participants; add at least one under "participants".`, where);
+  }
+  for (const [participant, spec] of Object.entries(def.participants)) {
+    const at = `participant "${participant}"`;
+    if (!PARTICIPANT_NAME.test(participant)) {
+      throw new DefinitionError(
+        `Saga "${def.name}": participant name ${JSON.stringify(participant)} is invalid; use lower-case letters, digits and '-' (max 40), e.g. "inventory".`,
+        { ...where, participant },
+      );
+    }
+    if ((RESERVED_PARTICIPANT_NAMES as readonly string[]).includes(participant)) {
+      throw new DefinitionError(
+        `Saga "${def.name}": participant name "${participant}" is reserved for the framework (${RESERVED_PARTICIPANT_NAMES.join(', ')}); rename it.`,
+        { ...where, participant },
+      );
+    }
+    if (Object.keys(spec.steps).length === 0) {
+      throw new DefinitionError(`Saga "${def.name}": ${at} has no steps.`, { ...where, participant });
+    }
+    for (const [step, s] of Object.entries(spec.steps)) {
+      if (!NAME.test(step)) {
+        throw new DefinitionError(`Saga "${def.name}": ${at} step name ${JSON.stringify(step)} is invalid; use letters and digits, e.g. "reserveStock".`, { ...where, participant, step });
+      }
+      const role = `${at} step "${step}"`;
+      mustKnow(s.on, `${role} "on"`);
+      (s.emits ?? []).forEach((e) => mustKnow(e, `${role} "emits"`));
+      (s.failsWith ?? []).forEach((e) => mustKnow(e, `${role} "failsWith"`));
+      if (s.compensation) {
+        if (s.compensation.on.length === 0) {
+          throw new DefinitionError(`Saga "${def.name}": ${role} has a compensation with an empty "on"; name the failure events that trigger it.`, { ...where, participant, step });
+        }
+        s.compensation.on.forEach((e) => mustKnow(e, `${role} compensation "on"`));
+        s.compensation.emits.forEach((e) => mustKnow(e, `${role} compensation "emits"`));
+      }
+      if (s.mustSucceed && (s.failsWith ?? []).length > 0) {
+        throw new DefinitionError(`Saga "${def.name}": ${role} is mustSucceed but declares failsWith; a must-succeed step retries instead of failing. Remove one of them.`, { ...where, participant, step });
+      }
+    }
+  }
+}

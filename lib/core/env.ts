@@ -1,0 +1,66 @@
+import { ConfigError } from './errors.js';
+
+/**
+ * The one list of environment variables the framework uses. Constructs write them, the runtime
+ * reads them through {@link readEnv}; nothing else configures a Lambda at run time.
+ *
+ * @example
+ * ```ts
+ * const table = readEnv(ENV.TABLE_NAME); // throws ConfigError naming SAGA_TABLE_NAME when unset
+ * ```
+ */
+export const ENV = {
+  /** DynamoDB table holding saga records, barriers, business items and the outbox. */
+  TABLE_NAME: 'SAGA_TABLE_NAME',
+  /** Name (or ARN) of the EventBridge bus the relay publishes to. */
+  EVENT_BUS_NAME: 'SAGA_EVENT_BUS_NAME',
+  /** Participant whose handler runs in this function (participant functions only). */
+  PARTICIPANT: 'SAGA_PARTICIPANT',
+  /** Saga definition name the function serves; checked against the bundled definition. */
+  DEFINITION_NAME: 'SAGA_DEFINITION_NAME',
+  /** Maximum number of in-process re-runs of a step after a transaction conflict. */
+  MAX_CONFLICT_RERUNS: 'SAGA_MAX_CONFLICT_RERUNS',
+  /** JSON map participant → DLQ URL, read by the reconciler and the CLI. */
+  DLQ_URLS: 'SAGA_DLQ_URLS',
+  /** Log level: debug | info | warn | error. */
+  LOG_LEVEL: 'SAGA_LOG_LEVEL',
+  /** Standard AWS override honoured by every client the runtime creates (LocalStack, DynamoDB Local). */
+  AWS_ENDPOINT_URL: 'AWS_ENDPOINT_URL',
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/** Reads a required variable; a missing or empty one fails with the variable's name and how to fix it. */
+export function readEnv(name: EnvName, source: EnvSource = process.env): string {
+  const value = source[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigError(
+      `Environment variable ${name} is not set. It is written by the saga-choreography CDK constructs; ` +
+        `when running a handler outside them, set ${name} yourself (see ENV in lib/core/env.ts).`,
+      { variable: name },
+    );
+  }
+  return value;
+}
+
+/** Reads an optional variable, returning `fallback` when unset. */
+export function readOptionalEnv(name: EnvName, fallback: string, source: EnvSource = process.env): string {
+  const value = source[name];
+  return value === undefined || value.trim() === '' ? fallback : value;
+}
+
+/** Reads an optional positive integer variable, failing with the bad value when it is not one. */
+export function readIntEnv(name: EnvName, fallback: number, source: EnvSource = process.env): number {
+  const raw = source[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigError(`Environment variable ${name} must be a non-negative integer, got ${JSON.stringify(raw)}.`, {
+      variable: name,
+      value: raw,
+    });
+  }
+  return value;
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { TIMEOUT_EVENT, timeoutPayloadSchema, type AnySagaDefinition, type EventSchema } from './definition.js';
+import { EnvelopeError } from './errors.js';
+import { producersOf, sourceFor } from './model.js';
+
+/** Saga ids: 8–64 characters of letters, digits, '_' and '-', starting with a letter or digit. */
+export const SAGA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
+
+/**
+ * Largest `detail` we accept, in UTF-8 bytes. Kept well under the 400 KB DynamoDB item limit (the
+ * outbox row carries it) and the SQS message limit, so an event that was stored can always travel.
+ */
+export const MAX_DETAIL_BYTES = 200 * 1024;
+
+/** Our envelope: the EventBridge `detail` of every saga event. Consumers dedupe on `eventId`. */
+export const envelopeSchema = z.object({
+  eventId: z.string().min(8).max(64),
+  sagaId: z.string(),
+  definition: z.string(),
+  definitionVersion: z.number().int().positive(),
+  type: z.string(),
+  producer: z.string(),
+  causationId: z.string().optional(),
+  occurredAt: z.string().datetime({ offset: true }),
+  payload: z.unknown(),
+});
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+/** An EventBridge event as delivered to an SQS target (the message body). */
+export const eventBridgeEventSchema = z.object({
+  version: z.string(),
+  id: z.string(),
+  'detail-type': z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.string(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  detail: z.unknown(),
+});
+export type EventBridgeEvent = z.infer<typeof eventBridgeEventSchema>;
+
+/** A fully validated incoming event. */
+export interface ValidatedEvent {
+  readonly event: EventBridgeEvent;
+  readonly envelope: Envelope;
+  readonly payload: unknown;
+}
+
+const summarize = (issues: readonly { message: string; path?: readonly PropertyKey[] | readonly unknown[] }[]): string =>
+  issues
+    .slice(0, 5)
+    .map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' && p !== null && 'key' in p ? String((p as { key: unknown }).key) : String(p))).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+
+/** Parses an SQS message body into an EventBridge event; throws {@link EnvelopeError} with a reason. */
+export function parseEventBridgeBody(body: string): EventBridgeEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (cause) {
+    throw new EnvelopeError('invalid-json', `Message body is not valid JSON (${(cause as Error).message}); first bytes: ${JSON.stringify(body.slice(0, 80))}.`, {}, { cause });
+  }
+  const parsed = eventBridgeEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new EnvelopeError('not-an-eventbridge-event', `Message body is not an EventBridge event: ${summarize(parsed.error.issues)}.`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Checks an EventBridge event against a definition: envelope shape, size, saga id, definition name
+ * and version, event type, producer vs source (no forged sources), and the payload schema.
+ */
+export async function validateEvent(def: AnySagaDefinition, event: EventBridgeEvent): Promise<ValidatedEvent> {
+  const detailBytes = Buffer.byteLength(JSON.stringify(event.detail ?? null), 'utf8');
+  if (detailBytes > MAX_DETAIL_BYTES) {
+    throw new EnvelopeError('oversize-event', `Event detail is ${detailBytes} bytes; the limit is ${MAX_DETAIL_BYTES}. Keep large data in your own store and send a reference.`, { bytes: detailBytes });
+  }
+  const parsed = envelopeSchema.safeParse(event.detail);
+  if (!parsed.success) {
+    throw new EnvelopeError('invalid-envelope', `Event detail is not a saga envelope: ${summarize(parsed.error.issues)}.`, { detailType: event['detail-type'] });
+  }
+  const envelope = parsed.data;
+  const ctx = { eventId: envelope.eventId, sagaId: envelope.sagaId, type: envelope.type };
+  if (!SAGA_ID_PATTERN.test(envelope.sagaId)) {
+    throw new EnvelopeError('invalid-saga-id', `Saga id ${JSON.stringify(envelope.sagaId.slice(0, 80))} has the wrong shape; expected ${SAGA_ID_PATTERN}.`, ctx);
+  }
+  if (envelope.definition !== def.name) {
+    throw new EnvelopeError('unknown-definition', `Event belongs to saga definition ${JSON.stringify(envelope.definition)}, this handler serves "${def.name}".`, ctx);
+  }
+  if (envelope.definitionVersion > def.version) {
+    throw new EnvelopeError(
+      'future-definition-version',
+      `Event was produced by definition "${def.name}" version ${envelope.definitionVersion}, newer than this handler's version ${def.version}. Deploy the new version of this participant, then redrive its DLQ.`,
+      ctx,
+    );
+  }
+  const schema: EventSchema | undefined = envelope.type === TIMEOUT_EVENT ? timeoutPayloadSchema : (def.events as Record<string, EventSchema>)[envelope.type];
+  if (!schema || envelope.type !== event['detail-type']) {
+    throw new EnvelopeError(
+      'unknown-event-type',
+      `Event type ${JSON.stringify(envelope.type)} (detail-type ${JSON.stringify(event['detail-type'])}) is not an event of saga "${def.name}". Known: ${Object.keys(def.events).join(', ')}, ${TIMEOUT_EVENT}.`,
+      ctx,
+    );
+  }
+  const allowed = producersOf(def, envelope.type);
+  if (!allowed.includes(envelope.producer) || event.source !== sourceFor(def, envelope.producer)) {
+    throw new EnvelopeError(
+      'forged-source',
+      `Event ${envelope.type} claims producer ${JSON.stringify(envelope.producer)} with source ${JSON.stringify(event.source)}; only ${allowed.map((p) => sourceFor(def, p)).join(', ')} may publish it.`,
+      ctx,
+    );
+  }
+  const result = await schema['~standard'].validate(envelope.payload);
+  if (result.issues) {
+    throw new EnvelopeError('invalid-payload', `Payload of ${envelope.type} does not match its schema: ${summarize(result.issues)}.`, ctx);
+  }
+  return { event, envelope, payload: result.value };
+}

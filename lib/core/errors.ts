@@ -1,0 +1,61 @@
+/**
+ * The error family of `lib/core`. Every error names what went wrong, shows the bad value,
+ * says what is allowed and how to fix it, and carries context fields for logs.
+ */
+export class SagaCoreError extends Error {
+  /** Machine-readable context (participant, event, variable …) for structured logs. */
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SagaCoreError';
+    this.context = context;
+  }
+}
+
+/** A saga definition is malformed (unknown event name, duplicate step, reserved name …). */
+export class DefinitionError extends SagaCoreError {
+  constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, context, options);
+    this.name = 'DefinitionError';
+  }
+}
+
+/** A required environment variable is missing or has an invalid value. */
+export class ConfigError extends SagaCoreError {
+  constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, context, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** An incoming event is not acceptable: its envelope, payload, producer or version is wrong. */
+export class EnvelopeError extends SagaCoreError {
+  /** Short machine-readable reason code, e.g. `invalid-json`, `unknown-event-type`. */
+  readonly reason: RejectionReason;
+
+  constructor(reason: RejectionReason, message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, context, options);
+    this.name = 'EnvelopeError';
+    this.reason = reason;
+  }
+}
+
+/** Closed set of reasons an incoming message can be rejected for; counted per reason in metrics. */
+export const REJECTION_REASONS = [
+  'invalid-json',
+  'not-an-eventbridge-event',
+  'invalid-envelope',
+  'invalid-saga-id',
+  'unknown-definition',
+  'unknown-event-type',
+  'forged-source',
+  'future-definition-version',
+  'invalid-payload',
+  'oversize-event',
+  'not-subscribed',
+  'handler-rejected',
+  'handler-crashed',
+  'invalid-outbox-row',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
