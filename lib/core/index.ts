@@ -4,3 +4,5 @@ export * from './env.js';
 export * from './errors.js';
 export * from './keys.js';
 export * from './model.js';
+export * from './verify/index.js';
+export * from './diagram.js';
