@@ -25,10 +25,11 @@ export const orderSaga = defineSaga({
     OrderCreated: z.object({ orderId, amountCents: z.number().int().nonnegative(), customerId: z.string() }),
     PaymentCaptured: z.object({ orderId, amountCents: z.number().int().nonnegative(), paymentId: z.string() }),
     PaymentDeclined: z.object({ orderId, reason: z.string() }),
-    PaymentVoided: z.object({ orderId, reason: z.string() }),
+    PaymentVoided: z.object({ reason: z.string() }),
     OrderCompleted: z.object({ orderId }),
-    OrderCancelled: z.object({ orderId, reason: z.string() }),
-    StockReleased: z.object({ orderId, sku: z.string(), quantity: z.number().int().nonnegative() }),
+    // Empty orderId / sku when the compensation was a null compensation (nothing had been done).
+    OrderCancelled: z.object({ orderId: z.string(), reason: z.string() }),
+    StockReleased: z.object({ orderId: z.string(), sku: z.string(), quantity: z.number().int().nonnegative() }),
   },
   participants: {
     inventory: {

@@ -43,3 +43,12 @@ export function openShardOf(sagaId: string): string {
   for (let i = 0; i < sagaId.length; i++) h = (h * 31 + sagaId.charCodeAt(i)) >>> 0;
   return `open#${h % OPEN_SHARDS}`;
 }
+
+/**
+ * Lambda event filter for the relay's stream source: only outbox INSERTs (never TTL deletes or the
+ * MODIFYs of other items). The constructs and the local stream poller use this same pattern.
+ */
+export const OUTBOX_STREAM_FILTER = {
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { [KEY.kind]: { S: [ITEM_KIND.outbox] } } },
+} as const;

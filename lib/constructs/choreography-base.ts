@@ -1,0 +1,102 @@
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct, type IConstruct } from 'constructs';
+import { INITIATOR, ownPrefix, type AnySagaDefinition } from '../core/index.js';
+import { SagaConstructError } from './errors.js';
+import { SAGA_METRIC, sagaMetric } from './monitoring.js';
+import { SagaParticipant, type SagaParticipantOptions } from './participant.js';
+import { grantOwnItems } from './permissions.js';
+import { checkParticipant } from './validation.js';
+
+/**
+ * What participants need from a choreography, whether it was created in this stack
+ * (`new Choreography`) or imported from another (`Choreography.fromAttributes`).
+ */
+export interface IChoreography extends IConstruct {
+  /** The saga definition that drives rules, permissions and the runtime. */
+  readonly definition: AnySagaDefinition;
+  /** The bus the relay publishes to and the participants' rules listen on. */
+  readonly eventBus: events.IEventBus;
+  /** The saga table (business items, barriers, outbox, saga records). */
+  readonly table: dynamodb.ITable;
+  /** Where alarms are sent. @default no alarm actions */
+  readonly alarmTopic?: sns.ITopic;
+  /** Creates a {@link SagaParticipant} for `participant` in this choreography. */
+  addParticipant(participant: string, options: SagaParticipantOptions): SagaParticipant;
+  /** Lets a principal start sagas: write `initiator#` items (the start event's outbox row). */
+  grantStart(grantee: iam.IGrantable): iam.Grant;
+  /** Lets a principal read and write the items of one participant (`<participant>#` prefix) and nothing else. */
+  grantParticipantItems(grantee: iam.IGrantable, participant: string): iam.Grant;
+  /** Called by `SagaParticipant`'s constructor; not meant to be called directly. */
+  registerParticipant(participant: SagaParticipant): void;
+  /** Events the relay published. */
+  metricEventsPublished(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Participant steps committed (forward and compensation). */
+  metricStepsCommitted(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Compensations committed. */
+  metricCompensations(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  /** Messages rejected (malformed, unknown, forged …), each kept with its reason. */
+  metricRejections(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** Behaviour shared by a created and an imported choreography. */
+export abstract class ChoreographyBase extends Construct implements IChoreography {
+  abstract readonly definition: AnySagaDefinition;
+  abstract readonly eventBus: events.IEventBus;
+  abstract readonly table: dynamodb.ITable;
+  abstract readonly alarmTopic?: sns.ITopic;
+  private readonly participants = new Map<string, SagaParticipant>();
+
+  /** Participants added to this choreography object so far, by name. */
+  get addedParticipants(): ReadonlyMap<string, SagaParticipant> {
+    return this.participants;
+  }
+
+  addParticipant(participant: string, options: SagaParticipantOptions): SagaParticipant {
+    return new SagaParticipant(this, `Participant-${participant}`, { ...options, choreography: this, participant });
+  }
+
+  grantStart(grantee: iam.IGrantable): iam.Grant {
+    return grantOwnItems(grantee, this.table, [`${ownPrefix(INITIATOR)}*`]);
+  }
+
+  grantParticipantItems(grantee: iam.IGrantable, participant: string): iam.Grant {
+    checkParticipant(this, this.definition, participant);
+    return grantOwnItems(grantee, this.table, [`${ownPrefix(participant)}*`]);
+  }
+
+  registerParticipant(participant: SagaParticipant): void {
+    const existing = this.participants.get(participant.participant);
+    if (existing) {
+      throw new SagaConstructError(
+        `${participant.node.path}: participant "${participant.participant}" was already added to this choreography at ${existing.node.path}. ` +
+          `Each participant has one queue and one function; add it once.`,
+        { path: participant.node.path, prop: 'participant', value: participant.participant },
+      );
+    }
+    this.participants.set(participant.participant, participant);
+    this.onParticipantAdded(participant);
+  }
+
+  /** Hook for the created choreography (dashboard, reconciler DLQ map). */
+  protected onParticipantAdded(_participant: SagaParticipant): void {}
+
+  metricEventsPublished(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return sagaMetric(this.definition, SAGA_METRIC.eventsPublished, props);
+  }
+
+  metricStepsCommitted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return sagaMetric(this.definition, SAGA_METRIC.stepsCommitted, props);
+  }
+
+  metricCompensations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return sagaMetric(this.definition, SAGA_METRIC.compensations, props);
+  }
+
+  metricRejections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return sagaMetric(this.definition, SAGA_METRIC.rejections, props);
+  }
+}

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SagaConstructError } from './errors.js';
+
+/**
+ * The newest Node.js runtime aws-cdk-lib 2.276 offers (cdk-nag's LambdaLatestVersion rule checks
+ * it). Pinned rather than `NODEJS_LATEST` so that a CDK upgrade never changes a runtime silently.
+ */
+export const SAGA_NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * ESM output (our sources are ESM with top-level imports); the banner gives CommonJS dependencies
+ * bundled into the ESM file a working `require` for Node built-ins.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __sagaCreateRequire } from 'node:module'; const require = __sagaCreateRequire(import.meta.url);";
+
+/** Settings shared by every function the constructs create (participants, relay, tracker, reconciler). */
+export interface SagaFunctionOptions {
+  readonly entry: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly architecture: lambda.Architecture;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logRetention: logs.RetentionDays;
+  readonly tracing: lambda.Tracing;
+  /** @default NodejsFunction's default: the directory of the nearest lock file above the working directory */
+  readonly projectRoot?: string;
+  /** @default NodejsFunction's default: the nearest lock file above the working directory */
+  readonly depsLockFilePath?: string;
+  /** Async-invocation dead-letter queue (only for functions invoked asynchronously). @default none */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+/**
+ * A bundled Node.js function with its own role and log group. The role starts empty except for
+ * writing to its own log group (no AWS managed policy); every other permission is granted
+ * explicitly by the construct that owns the function.
+ */
+export class SagaFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, options: SagaFunctionOptions) {
+    super(scope, id);
+    const entry = resolve(options.entry);
+    if (!existsSync(entry)) {
+      throw new SagaConstructError(
+        `${this.node.path}: entry file ${JSON.stringify(options.entry)} does not exist (resolved to ${entry}). ` +
+          `Pass the path of a .ts/.js file exporting "handler", absolute or relative to the working directory.`,
+        { path: this.node.path, prop: 'entry', value: options.entry },
+      );
+    }
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: options.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${this.node.path}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      description: options.description,
+      runtime: SAGA_NODE_RUNTIME,
+      architecture: options.architecture,
+      timeout: options.timeout,
+      memorySize: options.memorySize,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: options.tracing,
+      deadLetterQueue: options.deadLetterQueue,
+      projectRoot: options.projectRoot,
+      depsLockFilePath: options.depsLockFilePath,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...options.environment },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        target: 'node24',
+        // The Lambda runtime ships AWS SDK v3; bundling it would only grow cold starts.
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+  }
+}

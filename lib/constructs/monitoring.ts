@@ -1,0 +1,91 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { AnySagaDefinition } from '../core/index.js';
+import { metricQueueDepth } from './queues.js';
+
+/**
+ * Custom metrics the runtime emits with CloudWatch Embedded Metric Format. The names mirror
+ * `METRIC` in lib/runtime/ports.ts; they are repeated here because constructs must not import
+ * lib/runtime (a Lambda-side module) — keep both lists in step.
+ */
+export const METRICS_NAMESPACE = 'SagaChoreography';
+export const SAGA_METRIC = {
+  eventsPublished: 'EventsPublished',
+  publishFailures: 'PublishFailures',
+  stepsCommitted: 'StepsCommitted',
+  compensations: 'Compensations',
+  rejections: 'Rejections',
+} as const;
+export type SagaMetricName = (typeof SAGA_METRIC)[keyof typeof SAGA_METRIC];
+
+/** One of the saga's custom metrics, dimension `Saga` = definition name, summed over 5 minutes. */
+export function sagaMetric(def: Pick<AnySagaDefinition, 'name'>, metricName: SagaMetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { Saga: def.name },
+    statistic: cloudwatch.Stats.SUM,
+    period: Duration.minutes(5),
+    ...props,
+  });
+}
+
+export interface ChoreographyDashboardProps {
+  readonly definition: AnySagaDefinition;
+  readonly relayIteratorAge: cloudwatch.IMetric;
+  readonly relayErrors: cloudwatch.IMetric;
+  readonly relayFailureQueue: sqs.IQueue;
+  readonly trackerDeadLetterQueue: sqs.IQueue;
+}
+
+/**
+ * One dashboard per choreography: saga flow (events published, steps, compensations, rejections),
+ * relay health (iterator age, errors, failed stream batches) and dead letters per consumer.
+ * Participants added later in the same stack append their DLQ depth through {@link addDeadLetterQueue}.
+ */
+export class ChoreographyDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+  private readonly deadLetters: cloudwatch.GraphWidget;
+
+  constructor(scope: Construct, id: string, props: ChoreographyDashboardProps) {
+    super(scope, id);
+    const def = props.definition;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
+      defaultInterval: Duration.hours(3),
+    });
+    this.deadLetters = new cloudwatch.GraphWidget({
+      title: 'Dead letters (messages visible)',
+      width: 12,
+      left: [metricQueueDepth(props.trackerDeadLetterQueue, { label: 'tracker' }), metricQueueDepth(props.relayFailureQueue, { label: 'relay (failed stream batches)' })],
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: `# Saga \`${def.name}\` v${def.version}`, width: 24, height: 1 }),
+      new cloudwatch.GraphWidget({
+        title: 'Saga flow',
+        width: 12,
+        left: [
+          sagaMetric(def, SAGA_METRIC.eventsPublished, { label: 'events published' }),
+          sagaMetric(def, SAGA_METRIC.stepsCommitted, { label: 'steps committed' }),
+        ],
+        right: [
+          sagaMetric(def, SAGA_METRIC.compensations, { label: 'compensations' }),
+          sagaMetric(def, SAGA_METRIC.rejections, { label: 'rejections' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Outbox relay',
+        width: 12,
+        left: [props.relayIteratorAge],
+        right: [props.relayErrors, sagaMetric(def, SAGA_METRIC.publishFailures, { label: 'publish failures' })],
+      }),
+      this.deadLetters,
+    );
+  }
+
+  /** Adds a consumer's DLQ depth to the dead-letters graph. */
+  addDeadLetterQueue(label: string, queue: sqs.IQueue): void {
+    this.deadLetters.addLeftMetric(metricQueueDepth(queue, { label }));
+  }
+}

@@ -1,0 +1,203 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV, subscriptionPattern, subscriptionsOf } from '../core/index.js';
+import type { IChoreography } from './choreography-base.js';
+import { SagaConstructError } from './errors.js';
+import { SagaFunction } from './function.js';
+import { toEventPattern } from './patterns.js';
+import { grantOwnItems } from './permissions.js';
+import { WorkQueue, deadLetterAlarm, metricQueueDepth } from './queues.js';
+import { checkDuration, checkInteger, checkParticipant } from './validation.js';
+
+/** SQS requires the visibility timeout to cover the function timeout with room for retries (AWS: ≥ 6×). */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Everything about a participant except which choreography and which participant it is. */
+export interface SagaParticipantOptions {
+  /** Entry file exporting `handler` (absolute, or relative to the working directory). */
+  readonly entry: string;
+  /** Function timeout. @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** Function memory in MB (128–10240). @default 256 */
+  readonly memorySize?: number;
+  /** Messages per invocation (1–10, up to 10000 with `maxBatchingWindow`). @default 10 */
+  readonly batchSize?: number;
+  /** How long the event source gathers messages before invoking. @default no batching window */
+  readonly maxBatchingWindow?: Duration;
+  /** Upper bound of concurrent invocations from the queue (2–1000). @default no limit */
+  readonly maxConcurrency?: number;
+  /** Receives of one message before it moves to the DLQ (1–1000). @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Queue visibility timeout; must be ≥ 6× `timeout`. @default 6 × timeout */
+  readonly visibilityTimeout?: Duration;
+  /** CPU architecture. @default lambda.Architecture.ARM_64 */
+  readonly architecture?: lambda.Architecture;
+  /** X-Ray tracing. @default lambda.Tracing.ACTIVE */
+  readonly tracing?: lambda.Tracing;
+  /** Retention of the function's log group. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Extra environment variables; the framework's own (`ENV` in lib/core) cannot be overridden. @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** esbuild project root. @default NodejsFunction's default: the directory of the nearest lock file above the working directory */
+  readonly projectRoot?: string;
+  /** Lock file for esbuild. @default NodejsFunction's default: the nearest lock file above the working directory */
+  readonly depsLockFilePath?: string;
+}
+
+export interface SagaParticipantProps extends SagaParticipantOptions {
+  /** The choreography this participant joins (a `Choreography`, or one from `Choreography.fromAttributes`). */
+  readonly choreography: IChoreography;
+  /** Participant name; must be a participant of the choreography's definition. */
+  readonly participant: string;
+}
+
+/**
+ * One participant of a choreographed saga: a Node.js Lambda fed by its own SQS queue, which
+ * receives — through one EventBridge rule per subscribed event, patterns generated from the
+ * definition — exactly the events it reacts to, from exactly the producers allowed to emit them.
+ * Failed messages go to a DLQ (alarmed). The function may read and write only items under its own
+ * key prefix (`<participant>#`) and cannot publish events: it writes outbox rows, the relay publishes.
+ *
+ * @example
+ * ```ts
+ * const choreography = new Choreography(stack, 'Order', { definition: orderSaga });
+ * new SagaParticipant(stack, 'Inventory', {
+ *   choreography,
+ *   participant: 'inventory',
+ *   entry: 'functions/order/inventory.ts',
+ *   timeout: Duration.seconds(20),
+ * });
+ * // or: choreography.addParticipant('inventory', { entry: 'functions/order/inventory.ts' });
+ * ```
+ */
+export class SagaParticipant extends Construct {
+  readonly participant: string;
+  readonly choreography: IChoreography;
+  readonly function: lambda.IFunction;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  /** One rule per subscribed event, keyed by event name. */
+  readonly rules: Readonly<Record<string, events.Rule>>;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: SagaParticipantProps) {
+    super(scope, id);
+    const { choreography, participant } = props;
+    const def = choreography.definition;
+    checkParticipant(this, def, participant);
+    const timeout = props.timeout ?? Duration.seconds(30);
+    const memorySize = props.memorySize ?? 256;
+    const batchSize = props.batchSize ?? 10;
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
+    this.validate(props, { timeout, memorySize, batchSize, maxReceiveCount, visibilityTimeout });
+    this.participant = participant;
+    this.choreography = choreography;
+
+    const work = new WorkQueue(this, 'Inbox', { visibilityTimeout, maxReceiveCount });
+    this.queue = work.queue;
+    this.deadLetterQueue = work.deadLetterQueue;
+
+    const fn = new SagaFunction(this, 'Handler', {
+      entry: props.entry,
+      description: `saga ${def.name}: participant ${participant}`,
+      timeout,
+      memorySize,
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      tracing: props.tracing ?? lambda.Tracing.ACTIVE,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: props.depsLockFilePath,
+      environment: {
+        ...props.environment,
+        [ENV.TABLE_NAME]: choreography.table.tableName,
+        [ENV.PARTICIPANT]: participant,
+        [ENV.DEFINITION_NAME]: def.name,
+      },
+    });
+    this.function = fn.function;
+    fn.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize,
+        maxBatchingWindow: props.maxBatchingWindow,
+        maxConcurrency: props.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    choreography.grantParticipantItems(fn.function, participant);
+
+    const rules: Record<string, events.Rule> = {};
+    for (const event of subscriptionsOf(def, participant)) {
+      rules[event] = new events.Rule(this, `On${event}`, {
+        eventBus: choreography.eventBus,
+        description: `saga ${def.name}: ${event} -> ${participant}`,
+        eventPattern: toEventPattern(subscriptionPattern(def, event)),
+        // Events EventBridge could not deliver land in the participant's DLQ, next to the ones it could not process.
+        targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+      });
+    }
+    this.rules = rules;
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, `saga ${def.name}: DLQ of participant ${participant}`, choreography.alarmTopic);
+    choreography.registerParticipant(this);
+  }
+
+  /** Messages waiting in this participant's DLQ (maximum over one minute). */
+  metricDlqDepth(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return metricQueueDepth(this.deadLetterQueue, props);
+  }
+
+  /** Lets an operator principal move dead letters back (`saga redrive`: StartMessageMoveTask). */
+  grantRedrive(grantee: iam.IGrantable): iam.Grant {
+    this.queue.grantSendMessages(grantee);
+    return this.deadLetterQueue.grant(
+      grantee,
+      'sqs:StartMessageMoveTask',
+      'sqs:CancelMessageMoveTask',
+      'sqs:ListMessageMoveTasks',
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+    );
+  }
+
+  private validate(
+    props: SagaParticipantProps,
+    v: { timeout: Duration; memorySize: number; batchSize: number; maxReceiveCount: number; visibilityTimeout: Duration },
+  ): void {
+    checkDuration(this, 'timeout', v.timeout, Duration.seconds(1), Duration.minutes(15));
+    checkInteger(this, 'memorySize', v.memorySize, 128, 10240);
+    checkInteger(this, 'maxReceiveCount', v.maxReceiveCount, 1, 1000, 'It is how often a message is tried before it moves to the DLQ.');
+    checkInteger(this, 'batchSize', v.batchSize, 1, props.maxBatchingWindow ? 10000 : 10, props.maxBatchingWindow ? '' : 'More than 10 needs maxBatchingWindow.');
+    if (props.maxConcurrency !== undefined) checkInteger(this, 'maxConcurrency', props.maxConcurrency, 2, 1000);
+    if (props.maxBatchingWindow) checkDuration(this, 'maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
+    checkDuration(this, 'visibilityTimeout', v.visibilityTimeout, Duration.seconds(0), Duration.hours(12));
+    if (!v.visibilityTimeout.isUnresolved() && !v.timeout.isUnresolved()) {
+      const min = v.timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR;
+      if (v.visibilityTimeout.toSeconds() < min) {
+        throw new SagaConstructError(
+          `${this.node.path}: visibilityTimeout ${v.visibilityTimeout.toHumanString()} is less than ${VISIBILITY_TIMEOUT_FACTOR}× the function timeout ` +
+            `(${v.timeout.toHumanString()} × ${VISIBILITY_TIMEOUT_FACTOR} = ${min} seconds). A message would become visible again while a batch is still being processed. ` +
+            `Raise visibilityTimeout to at least ${min} seconds, lower timeout, or omit visibilityTimeout.`,
+          { path: this.node.path, prop: 'visibilityTimeout', value: v.visibilityTimeout.toSeconds(), minimum: min },
+        );
+      }
+    }
+    const reserved = new Set<string>(Object.values(ENV));
+    const clash = Object.keys(props.environment ?? {}).filter((k) => reserved.has(k) && k !== ENV.LOG_LEVEL && k !== ENV.MAX_CONFLICT_RERUNS && k !== ENV.AWS_ENDPOINT_URL);
+    if (clash.length > 0) {
+      throw new SagaConstructError(
+        `${this.node.path}: environment sets ${clash.map((k) => JSON.stringify(k)).join(', ')}, which the construct writes itself. ` +
+          `Remove ${clash.length === 1 ? 'it' : 'them'}; you may set ${ENV.LOG_LEVEL} and ${ENV.MAX_CONFLICT_RERUNS}.`,
+        { path: this.node.path, prop: 'environment', value: clash },
+      );
+    }
+  }
+}

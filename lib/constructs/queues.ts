@@ -1,0 +1,71 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** How long dead letters are kept: the SQS maximum, so an operator has two weeks to redrive. */
+export const DLQ_RETENTION = Duration.days(14);
+
+/** Encrypted (SSE-SQS), SSL-only queue settings every queue of the framework uses. */
+const SECURE_QUEUE: Pick<sqs.QueueProps, 'encryption' | 'enforceSSL'> = {
+  encryption: sqs.QueueEncryption.SQS_MANAGED,
+  enforceSSL: true,
+};
+
+/** A dead-letter queue: encrypted, SSL-only, 14 days retention. */
+export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  return new sqs.Queue(scope, id, { ...SECURE_QUEUE, retentionPeriod: DLQ_RETENTION });
+}
+
+export interface WorkQueueProps {
+  /** Must be ≥ 6× the consuming function's timeout (checked by the caller). */
+  readonly visibilityTimeout: Duration;
+  /** Receives before a message moves to the DLQ. */
+  readonly maxReceiveCount: number;
+}
+
+/**
+ * A consumer queue with its DLQ. The DLQ doubles as the EventBridge target DLQ of the rules that
+ * feed the queue, so an event that could not even be delivered ends where an operator already
+ * looks, and `saga redrive` moves both kinds back the same way.
+ */
+export class WorkQueue extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: WorkQueueProps) {
+    super(scope, id);
+    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...SECURE_QUEUE,
+      visibilityTimeout: props.visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    });
+  }
+}
+
+/** Messages waiting in a queue (maximum over one minute). */
+export function metricQueueDepth(queue: sqs.IQueue, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM, ...props });
+}
+
+/** Alarm when anything is in a dead-letter queue: every dead letter is a saga step that needs a person. */
+export function deadLetterAlarm(scope: Construct, id: string, queue: sqs.IQueue, what: string, topic?: sns.ITopic): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    metric: metricQueueDepth(queue),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    alarmDescription: `${what} has messages: inspect them (saga dlq list), fix the cause, then redrive (saga redrive).`,
+  });
+  return notify(alarm, topic);
+}
+
+/** Sends an alarm to the topic when there is one. */
+export function notify(alarm: cloudwatch.Alarm, topic?: sns.ITopic): cloudwatch.Alarm {
+  if (topic) alarm.addAlarmAction(new cwActions.SnsAction(topic));
+  return alarm;
+}

@@ -1,0 +1,134 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV, ITEM_KIND, KEY, allProducers, sourceFor, type AnySagaDefinition } from '../core/index.js';
+import { SagaFunction } from './function.js';
+import { grantOwnItems } from './permissions.js';
+import { createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
+
+/** Internal props of the relay; users set them through `ChoreographyProps`. */
+export interface OutboxRelayProps {
+  readonly definition: AnySagaDefinition;
+  readonly table: dynamodb.ITable;
+  readonly eventBus: events.IEventBus;
+  readonly entry: string;
+  readonly architecture: lambda.Architecture;
+  readonly tracing: lambda.Tracing;
+  readonly logRetention: logs.RetentionDays;
+  readonly alarmTopic?: sns.ITopic;
+  readonly batchSize: number;
+  readonly retryAttempts: number;
+  readonly maxRecordAge: Duration;
+  readonly parallelizationFactor: number;
+  readonly maxBatchingWindow: Duration;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly iteratorAgeAlarmThreshold: Duration;
+  readonly projectRoot: string;
+  readonly depsLockFilePath: string;
+}
+
+/**
+ * Publishes outbox rows to EventBridge. Reads the table's stream filtered to outbox INSERTs
+ * (TTL deletes and every other write never invoke it), with bounded retries, bisect on error,
+ * partial batch responses and an on-failure queue — the stream defaults would retry a poison
+ * record for 24 h and block its shard. Only this function may call `events:PutEvents`, and only
+ * with the sources the definition gives its producers.
+ */
+export class OutboxRelay extends Construct {
+  readonly function: lambda.IFunction;
+  /** Where Lambda records stream batches it gave up on (metadata, not the rows: the rows stay in the table). */
+  readonly failureQueue: sqs.Queue;
+  readonly alarms: cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: OutboxRelayProps) {
+    super(scope, id);
+    const def = props.definition;
+    this.failureQueue = createDeadLetterQueue(this, 'FailureQueue');
+    const fn = new SagaFunction(this, 'Relay', {
+      entry: props.entry,
+      description: `saga ${def.name}: outbox relay (DynamoDB stream -> EventBridge)`,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
+      architecture: props.architecture,
+      tracing: props.tracing,
+      logRetention: props.logRetention,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: props.depsLockFilePath,
+      environment: {
+        [ENV.TABLE_NAME]: props.table.tableName,
+        [ENV.EVENT_BUS_NAME]: props.eventBus.eventBusName,
+        [ENV.DEFINITION_NAME]: def.name,
+      },
+    });
+    this.function = fn.function;
+
+    fn.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: props.batchSize,
+        maxBatchingWindow: props.maxBatchingWindow,
+        parallelizationFactor: props.parallelizationFactor,
+        bisectBatchOnError: true,
+        retryAttempts: props.retryAttempts,
+        maxRecordAge: props.maxRecordAge,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.failureQueue),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { [KEY.kind]: { S: lambda.FilterRule.isEqual(ITEM_KIND.outbox) } } },
+          }),
+        ],
+      }),
+    );
+
+    iam.Grant.addToPrincipal({
+      grantee: fn.function,
+      actions: ['events:PutEvents'],
+      resourceArns: [props.eventBus.eventBusArn],
+      conditions: { StringEquals: { 'events:source': allProducers(def).map((p) => sourceFor(def, p)) } },
+    });
+    // Its own rejection records (an outbox row that cannot be published is kept with the reason).
+    grantOwnItems(fn.function, props.table, ['relay#*'], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+
+    this.alarms = [
+      notify(
+        new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+          metric: fn.function.metricErrors({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `saga ${def.name}: the outbox relay failed; events may be delayed. Check its logs.`,
+        }),
+        props.alarmTopic,
+      ),
+      notify(
+        new cloudwatch.Alarm(this, 'IteratorAgeAlarm', {
+          metric: this.metricIteratorAge(),
+          threshold: props.iteratorAgeAlarmThreshold.toMilliseconds(),
+          evaluationPeriods: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `saga ${def.name}: the outbox relay lags more than ${props.iteratorAgeAlarmThreshold.toHumanString()} behind the stream; events are late.`,
+        }),
+        props.alarmTopic,
+      ),
+      deadLetterAlarm(this, 'FailureQueueAlarm', this.failureQueue, `saga ${def.name}: relay on-failure queue (stream batches given up)`, props.alarmTopic),
+    ];
+  }
+
+  /** Age of the newest stream record the relay has read (maximum over one minute), in milliseconds. */
+  metricIteratorAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metric('IteratorAge', { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+}

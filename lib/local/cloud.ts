@@ -1,0 +1,304 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { AnySagaDefinition, ParticipantNameOf, PayloadOf } from '../core/definition.js';
+import { KEY, OPEN_SHARDS, OUTBOX_STREAM_FILTER } from '../core/keys.js';
+import { participantNames, sourcePrefixFor, subscriptionPattern, subscriptionsOf } from '../core/model.js';
+import { createDocumentClient } from '../runtime/aws-clients.js';
+import { createParticipantHandler, type RecordOutcome } from '../runtime/participant.js';
+import { InMemoryMetrics, silentLogger, type Logger } from '../runtime/ports.js';
+import { createRelayHandler } from '../runtime/relay.js';
+import { readSagaRecord, type SagaRecord } from '../runtime/saga-record.js';
+import { startSaga, type StartSagaOptions } from '../runtime/start.js';
+import type { CommitFaults } from '../runtime/step-runner.js';
+import type { StepImplementations } from '../runtime/step-types.js';
+import { createTrackerHandler } from '../runtime/tracker.js';
+import { LocalEventBus } from './bus.js';
+import { VirtualClock } from './clock.js';
+import { startDynamoDbLocal, type DynamoEndpoint } from './dynamodb-local.js';
+import { LocalQueue, type LocalMessage } from './queue.js';
+import { SeededRandom } from './random.js';
+import { StreamPoller } from './stream-poller.js';
+import { createSagaTable } from './tables.js';
+
+export type ParticipantImplementations<D extends AnySagaDefinition> = { readonly [P in ParticipantNameOf<D>]: StepImplementations<D, P> };
+
+/** Consumer name of the tracker's queue in the local cloud. */
+export const TRACKER = 'tracker';
+
+export interface LocalCloudOptions<D extends AnySagaDefinition> {
+  readonly definition: D;
+  /** Step implementations of every participant, as exported by its Lambda entry file. */
+  readonly participants: ParticipantImplementations<D>;
+  /** Seed for message order, ids and faults. @default 1 */
+  readonly seed?: number;
+  /** DynamoDB endpoint; @default AWS_ENDPOINT_URL, else a DynamoDB Local started for this cloud */
+  readonly endpoint?: string;
+  /** @default a fresh unique name */
+  readonly tableName?: string;
+  /** Virtual start time. @default 2026-01-01T00:00:00Z */
+  readonly startTime?: number;
+  /** @default 10 */
+  readonly batchSize?: number;
+  /** @default 30 s, like the constructs' function timeout; visibility timeout is 6× that */
+  readonly functionTimeoutSeconds?: number;
+  /** @default 5 */
+  readonly maxReceiveCount?: number;
+  readonly logger?: Logger;
+  /** Commit-time fault hooks (crash before/after commit). @default none */
+  readonly commitFaults?: CommitFaults;
+  /** Shuffle message delivery order (reordering). @default false */
+  readonly reorder?: boolean;
+}
+
+export interface ConsumerWiring {
+  readonly name: string;
+  readonly queue: LocalQueue;
+  readonly dlq: LocalQueue;
+  readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+}
+
+interface ScheduledTask {
+  readonly name: string;
+  readonly everyMs: number;
+  nextAt: number;
+  readonly run: () => Promise<void>;
+}
+
+/**
+ * The embedded local cloud: DynamoDB Local (real transactions, real stream), an EventBridge bus
+ * with faithful pattern matching, one SQS-like queue + DLQ per participant and for the tracker,
+ * the relay on the table's stream, a scheduler — all on a virtual clock, deterministic for a seed.
+ * It wires subscriptions from the definition exactly as the CDK constructs do.
+ *
+ * @example
+ * ```ts
+ * const cloud = await LocalCloud.start({ definition: orderSaga, participants: { inventory, order, payment } });
+ * const { sagaId } = await cloud.startSaga({ orderId: 'o-1', customerId: 'c-1', sku: 'sku-1', quantity: 1, amountCents: 900 });
+ * await cloud.runUntilQuiet();
+ * console.log((await cloud.sagaRecord(sagaId))?.status); // 'completed'
+ * await cloud.stop();
+ * ```
+ */
+export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
+  readonly consumers = new Map<string, ConsumerWiring>();
+  readonly outcomes: RecordOutcome[] = [];
+  readonly relayFailures: { records: number; reason: string }[] = [];
+  private readonly tasks: ScheduledTask[] = [];
+  private relay!: ReturnType<typeof createRelayHandler>;
+  private poller!: StreamPoller;
+
+  private constructor(
+    readonly definition: D,
+    readonly clock: VirtualClock,
+    readonly random: SeededRandom,
+    readonly bus: LocalEventBus,
+    readonly client: DynamoDBDocumentClient,
+    readonly rawClient: DynamoDBClient,
+    readonly tableName: string,
+    readonly metrics: InMemoryMetrics,
+    readonly eventBridge: EventBridgeClient,
+    private readonly endpoint: DynamoEndpoint,
+    private readonly options: LocalCloudOptions<D>,
+  ) {}
+
+  static async start<D extends AnySagaDefinition>(options: LocalCloudOptions<D>): Promise<LocalCloud<D>> {
+    const endpoint = options.endpoint ? { endpoint: options.endpoint, owned: false, stop: async () => undefined } : await startDynamoDbLocal();
+    const config = { endpoint: endpoint.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const rawClient = new DynamoDBClient(config);
+    const client = createDocumentClient(config);
+    const random = new SeededRandom(options.seed ?? 1);
+    const clock = new VirtualClock(options.startTime);
+    const tableName = options.tableName ?? `saga-${options.definition.name}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+    const { streamArn } = await createSagaTable(rawClient, tableName);
+    const bus = new LocalEventBus(`${options.definition.name}-bus`, clock, () => random.uuid());
+    const eventBridge = new EventBridgeClient(config);
+    bus.attachTo(eventBridge);
+    const cloud = new LocalCloud(options.definition, clock, random, bus, client, rawClient, tableName, new InMemoryMetrics(), eventBridge, endpoint, options);
+    cloud.wire(new DynamoDBStreamsClient(config), streamArn);
+    return cloud;
+  }
+
+  private wire(streamsClient: DynamoDBStreamsClient, streamArn: string): void {
+    const def = this.definition;
+    const logger = this.options.logger ?? silentLogger;
+    const ids = () => this.random.uuid();
+    const queueOptions = { visibilityTimeoutSeconds: 6 * (this.options.functionTimeoutSeconds ?? 30), maxReceiveCount: this.options.maxReceiveCount ?? 5 };
+    const addConsumer = (name: string, handler: ConsumerWiring['handler']): ConsumerWiring => {
+      const dlq = new LocalQueue(`${name}-dlq`, this.clock, ids, { maxReceiveCount: 1_000_000 });
+      const queue = new LocalQueue(`${name}-queue`, this.clock, ids, { ...queueOptions, deadLetterQueue: dlq });
+      const wiring = { name, queue, dlq, handler };
+      this.consumers.set(name, wiring);
+      return wiring;
+    };
+    for (const participant of participantNames(def)) {
+      const steps = (this.options.participants as Record<string, unknown>)[participant];
+      const handler = createParticipantHandler(def, participant as ParticipantNameOf<D>, steps as never, {
+        client: this.client,
+        tableName: this.tableName,
+        clock: this.clock,
+        ids,
+        logger,
+        metrics: this.metrics,
+        ...(this.options.commitFaults ? { faults: this.options.commitFaults } : {}),
+        onOutcome: (o) => this.outcomes.push(o),
+      });
+      const { queue } = addConsumer(participant, handler);
+      for (const event of subscriptionsOf(def, participant)) this.bus.addRule(`${participant}-${event}`, subscriptionPattern(def, event), queue);
+    }
+    const tracker = addConsumer(TRACKER, createTrackerHandler(def, { client: this.client, tableName: this.tableName, clock: this.clock, logger, metrics: this.metrics }));
+    this.bus.addRule('tracker-all', { source: [{ prefix: sourcePrefixFor(def) }] }, tracker.queue);
+    this.relay = createRelayHandler(def, {
+      eventBridge: this.eventBridge,
+      eventBusName: this.bus.name,
+      client: this.client,
+      tableName: this.tableName,
+      clock: this.clock,
+      sleep: async (ms) => this.clock.advance(ms),
+      logger,
+      metrics: this.metrics,
+    });
+    this.poller = new StreamPoller({
+      streamsClient,
+      streamArn,
+      filter: OUTBOX_STREAM_FILTER,
+      batchSize: 100,
+      retryAttempts: 5,
+      onFailure: (records, reason) => this.relayFailures.push({ records: records.length, reason }),
+    });
+  }
+
+  /** Starts a saga through the initiator's outbox, as `startSaga` does in AWS. */
+  async startSaga(payload: PayloadOf<D, D['start']>, options: StartSagaOptions = {}): Promise<{ sagaId: string; eventId: string }> {
+    return startSaga(this.definition, payload, { client: this.client, tableName: this.tableName, clock: this.clock, ids: () => this.random.uuid() }, options);
+  }
+
+  /** Runs `run` every `everyMs` of virtual time (EventBridge Scheduler's role). */
+  schedule(name: string, everyMs: number, run: () => Promise<void>): void {
+    this.tasks.push({ name, everyMs, nextAt: this.clock.now() + everyMs, run });
+  }
+
+  /** Hook to choose which visible messages a consumer receives (fault injection reorders here). */
+  pickMessages: (consumer: string, candidates: LocalMessage[]) => LocalMessage[] = (_c, candidates) =>
+    this.options.reorder ? this.random.shuffle(candidates) : candidates;
+
+  /** Hook before a consumer is invoked with a batch; return false to leave the batch undelivered (stall). */
+  beforeInvoke: (consumer: string, messages: LocalMessage[]) => boolean = () => true;
+
+  /** One unit of work: a relay batch, or one consumer batch. False when nothing is ready now. */
+  async step(): Promise<boolean> {
+    await this.poller.fetch();
+    if (await this.poller.deliver(this.relay)) return true;
+    const ready = [...this.consumers.values()].filter((c) => c.queue.visible().length > 0);
+    if (ready.length === 0) return false;
+    const consumer = ready[this.random.int(ready.length)]!;
+    await this.invoke(consumer);
+    return true;
+  }
+
+  private async invoke(consumer: ConsumerWiring): Promise<void> {
+    const messages = consumer.queue.receive(this.options.batchSize ?? 10, (c) => this.pickMessages(consumer.name, c));
+    if (messages.length === 0) return;
+    if (!this.beforeInvoke(consumer.name, messages)) return;
+    let failed: Set<string>;
+    try {
+      const response = await consumer.handler({ Records: messages.map((m) => consumer.queue.toRecord(m)) });
+      failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    } catch {
+      failed = new Set(messages.map((m) => m.messageId)); // a thrown handler fails the whole batch
+    }
+    for (const m of messages) if (!failed.has(m.messageId) && m.receiptHandle) consumer.queue.delete(m.receiptHandle);
+  }
+
+  /** True while a queue holds messages (visible or in flight) or the stream has undelivered records. */
+  hasPendingWork(): boolean {
+    return this.poller.pending > 0 || [...this.consumers.values()].some((c) => c.queue.size > 0);
+  }
+
+  /** Earliest future moment something becomes ready: a message's visibility, or a scheduled task. */
+  private nextWakeUp(): number | undefined {
+    const times = [...[...this.consumers.values()].map((c) => c.queue.nextVisibleAt()), ...this.tasks.map((t) => t.nextAt)].filter((t): t is number => t !== undefined);
+    return times.length ? Math.min(...times) : undefined;
+  }
+
+  private async runDueTasks(): Promise<boolean> {
+    let ran = false;
+    for (const task of this.tasks) {
+      while (task.nextAt <= this.clock.now()) {
+        task.nextAt += task.everyMs;
+        await task.run();
+        ran = true;
+      }
+    }
+    return ran;
+  }
+
+  /**
+   * Runs until nothing is pending and no saga is open — moving the virtual clock forward to the
+   * next visibility timeout or scheduled task whenever the system is idle — or until the
+   * virtual-time budget is spent.
+   */
+  async runUntilQuiet(options: { readonly maxVirtualMs?: number; readonly maxSteps?: number; readonly onProgress?: (steps: number) => void } = {}): Promise<{ steps: number; virtualMs: number; quiet: boolean }> {
+    const startedAt = this.clock.now();
+    const horizon = startedAt + (options.maxVirtualMs ?? 60 * 60_000);
+    const maxSteps = options.maxSteps ?? 5_000_000;
+    let steps = 0;
+    for (;;) {
+      if (steps >= maxSteps) return { steps, virtualMs: this.clock.now() - startedAt, quiet: false };
+      await this.runDueTasks();
+      if (await this.step()) {
+        steps++;
+        if (steps % 500 === 0) options.onProgress?.(steps);
+        continue;
+      }
+      await this.poller.fetch();
+      if (this.poller.pending > 0) continue;
+      if (!this.hasPendingWork() && (await this.openSagaCount()) === 0) return { steps, virtualMs: this.clock.now() - startedAt, quiet: true };
+      const next = this.nextWakeUp();
+      if (next === undefined || next > horizon) return { steps, virtualMs: this.clock.now() - startedAt, quiet: !this.hasPendingWork() };
+      this.clock.advanceTo(next);
+    }
+  }
+
+  /** Number of sagas in the open-sagas index (not terminal). */
+  async openSagaCount(): Promise<number> {
+    let count = 0;
+    for (let shard = 0; shard < OPEN_SHARDS; shard++) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: KEY.openIndex,
+            KeyConditionExpression: '#s = :s',
+            ExpressionAttributeNames: { '#s': KEY.openPartition },
+            ExpressionAttributeValues: { ':s': `open#${shard}` },
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        count += out.Count ?? 0;
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return count;
+  }
+
+  async sagaRecord(sagaId: string): Promise<SagaRecord | undefined> {
+    return readSagaRecord(this.client, this.tableName, sagaId);
+  }
+
+  consumer(name: string): ConsumerWiring {
+    const c = this.consumers.get(name);
+    if (!c) throw new Error(`No consumer ${JSON.stringify(name)} in this local cloud; consumers: ${[...this.consumers.keys()].join(', ')}.`);
+    return c;
+  }
+
+  async stop(): Promise<void> {
+    this.rawClient.destroy();
+    this.eventBridge.destroy();
+    await this.endpoint.stop();
+  }
+}

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import type { SQSRecord } from 'aws-lambda';
+import type { Clock } from '../runtime/ports.js';
+import { LocalCloudError } from './errors.js';
+
+export interface LocalMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+  visibleAt: number;
+  receiptHandle?: string;
+  /** Set on messages moved to a DLQ: the queue they came from. */
+  deadLetterSourceQueue?: string;
+}
+
+export interface LocalQueueOptions {
+  /** @default 180 s (6 × a 30 s function timeout, as the constructs configure) */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Receives before a message moves to the DLQ. @default 5 */
+  readonly maxReceiveCount?: number;
+  readonly deadLetterQueue?: LocalQueue;
+}
+
+/**
+ * An SQS standard queue on the virtual clock: visibility timeout, receive counts, a DLQ after
+ * `maxReceiveCount` receives (moved on the next receive attempt, as SQS does), delete by receipt
+ * handle, and redrive. Delivery order is left to the caller's `pick` so faults can reorder it.
+ */
+export class LocalQueue {
+  private readonly messages = new Map<string, LocalMessage>();
+  private seq = 0;
+  readonly visibilityTimeoutMs: number;
+  readonly maxReceiveCount: number;
+  readonly deadLetterQueue: LocalQueue | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly clock: Clock,
+    private readonly newId: () => string,
+    options: LocalQueueOptions = {},
+  ) {
+    this.visibilityTimeoutMs = (options.visibilityTimeoutSeconds ?? 180) * 1000;
+    this.maxReceiveCount = options.maxReceiveCount ?? 5;
+    this.deadLetterQueue = options.deadLetterQueue;
+    if (!Number.isInteger(this.maxReceiveCount) || this.maxReceiveCount < 1) {
+      throw new LocalCloudError(`Queue ${name}: maxReceiveCount must be an integer ≥ 1, got ${options.maxReceiveCount}.`);
+    }
+  }
+
+  get arn(): string {
+    return `arn:aws:sqs:local:000000000000:${this.name}`;
+  }
+
+  send(body: string, options: { delaySeconds?: number; messageId?: string; deadLetterSourceQueue?: string } = {}): string {
+    const messageId = options.messageId ?? this.newId();
+    const now = this.clock.now();
+    this.messages.set(messageId, {
+      messageId,
+      body,
+      sentAt: now,
+      receiveCount: 0,
+      visibleAt: now + (options.delaySeconds ?? 0) * 1000,
+      ...(options.deadLetterSourceQueue ? { deadLetterSourceQueue: options.deadLetterSourceQueue } : {}),
+    });
+    this.seq++;
+    return messageId;
+  }
+
+  /** Messages visible now, oldest first. */
+  visible(): LocalMessage[] {
+    const now = this.clock.now();
+    return [...this.messages.values()].filter((m) => m.visibleAt <= now);
+  }
+
+  /**
+   * Receives up to `max` visible messages. Messages already received `maxReceiveCount` times go to
+   * the DLQ instead (or are dropped when the queue has none, as SQS would keep retrying forever —
+   * we refuse that configuration in the constructs).
+   */
+  receive(max: number, pick: (candidates: LocalMessage[]) => LocalMessage[] = (c) => c): LocalMessage[] {
+    const now = this.clock.now();
+    const out: LocalMessage[] = [];
+    for (const m of pick(this.visible())) {
+      if (out.length >= max) break;
+      if (m.receiveCount >= this.maxReceiveCount && this.deadLetterQueue) {
+        this.messages.delete(m.messageId);
+        this.deadLetterQueue.send(m.body, { messageId: m.messageId, deadLetterSourceQueue: this.arn });
+        continue;
+      }
+      m.receiveCount++;
+      m.firstReceivedAt ??= now;
+      m.visibleAt = now + this.visibilityTimeoutMs;
+      m.receiptHandle = `${m.messageId}#${m.receiveCount}`;
+      out.push(m);
+    }
+    return out;
+  }
+
+  /** Deletes a received message; a stale receipt handle (message received again since) is ignored. */
+  delete(receiptHandle: string): boolean {
+    const [messageId] = receiptHandle.split('#');
+    const m = messageId ? this.messages.get(messageId) : undefined;
+    if (!m || m.receiptHandle !== receiptHandle) return false;
+    this.messages.delete(m.messageId);
+    return true;
+  }
+
+  changeVisibility(receiptHandle: string, seconds: number): void {
+    const [messageId] = receiptHandle.split('#');
+    const m = messageId ? this.messages.get(messageId) : undefined;
+    if (m && m.receiptHandle === receiptHandle) m.visibleAt = this.clock.now() + seconds * 1000;
+  }
+
+  /** Earliest time a currently invisible message becomes visible again. */
+  nextVisibleAt(): number | undefined {
+    let next: number | undefined;
+    for (const m of this.messages.values()) if (next === undefined || m.visibleAt < next) next = m.visibleAt;
+    return next;
+  }
+
+  get size(): number {
+    return this.messages.size;
+  }
+
+  /** All messages, for inspection (`saga dlq list`). */
+  peekAll(): readonly LocalMessage[] {
+    return [...this.messages.values()];
+  }
+
+  /** Moves every message to `target` (what SQS StartMessageMoveTask does for a DLQ). */
+  moveAllTo(target: LocalQueue): number {
+    const moved = [...this.messages.values()];
+    for (const m of moved) target.send(m.body, { messageId: m.messageId });
+    this.messages.clear();
+    return moved.length;
+  }
+
+  /** Lambda's view of a received message. */
+  toRecord(m: LocalMessage): SQSRecord {
+    if (!m.receiptHandle) throw new LocalCloudError(`Message ${m.messageId} has not been received.`);
+    return {
+      messageId: m.messageId,
+      receiptHandle: m.receiptHandle,
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        SenderId: 'LOCALCLOUD',
+        ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
+        ...(m.deadLetterSourceQueue ? { DeadLetterQueueSourceArn: m.deadLetterSourceQueue } : {}),
+      },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(m.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.arn,
+      awsRegion: 'local',
+    };
+  }
+}

@@ -1,0 +1,150 @@
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamApiRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { compilePattern } from './pattern/index.js';
+
+export interface StreamPollerOptions {
+  readonly streamsClient: DynamoDBStreamsClient;
+  readonly streamArn: string;
+  /** Lambda event filter (EventBridge pattern syntax); non-matching records are skipped. */
+  readonly filter?: unknown;
+  /** @default 100 */
+  readonly batchSize?: number;
+  /** Retries of a failing record before it goes to the on-failure destination. @default 5 */
+  readonly retryAttempts?: number;
+  /** What Lambda sends to the on-failure destination: the records it gave up on. */
+  readonly onFailure?: (records: DynamoDBRecord[], reason: string) => void;
+}
+
+interface ShardState {
+  iterator: string | undefined;
+  closed: boolean;
+}
+
+/**
+ * A Lambda DynamoDB-stream event source over DynamoDB Local's real stream: same record shape,
+ * filter criteria, batch size, ReportBatchItemFailures (resume from the first failed sequence
+ * number), bisect on error, bounded retries and an on-failure destination.
+ */
+export class StreamPoller {
+  private readonly shards = new Map<string, ShardState>();
+  private buffer: DynamoDBRecord[] = [];
+  private headFailures = 0;
+  private readonly matcher: { matches(e: unknown): boolean } | undefined;
+  private readonly batchSize: number;
+  private readonly retryAttempts: number;
+  private bisectTo: number | undefined;
+  private fetches = 0;
+  private needDiscovery = true;
+
+  constructor(private readonly options: StreamPollerOptions) {
+    this.matcher = options.filter ? compilePattern(options.filter) : undefined;
+    this.batchSize = options.batchSize ?? 100;
+    this.retryAttempts = options.retryAttempts ?? 5;
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  /** Reads every new record from all open shards into the buffer (filtered). */
+  async fetch(): Promise<number> {
+    // DescribeStream is the expensive call: only when starting, when a shard closed, or now and then.
+    if (this.needDiscovery || this.fetches % 50 === 0) await this.discoverShards();
+    this.fetches++;
+    let fetched = 0;
+    for (const [, state] of [...this.shards.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      while (state.iterator && !state.closed) {
+        const out = await this.options.streamsClient.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+        const records = (out.Records ?? []).map((r) => toLambdaRecord(r, this.options.streamArn));
+        for (const r of records) if (!this.matcher || this.matcher.matches(r)) this.buffer.push(r);
+        fetched += records.length;
+        state.iterator = out.NextShardIterator;
+        if (!out.NextShardIterator) {
+          state.closed = true;
+          this.needDiscovery = true; // a closed shard has children to follow
+        }
+        if (records.length === 0) break;
+      }
+    }
+    return fetched;
+  }
+
+  /**
+   * Delivers one batch to the handler. Returns false when there was nothing to deliver.
+   * Failures are retried on the next call, from the first failed record.
+   */
+  async deliver(handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>): Promise<boolean> {
+    if (this.buffer.length === 0) return false;
+    const size = Math.min(this.bisectTo ?? this.batchSize, this.batchSize);
+    const batch = this.buffer.slice(0, size);
+    let failedAt: number;
+    try {
+      const response = await handler({ Records: batch });
+      const failedSeqs = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      failedAt = batch.findIndex((r) => failedSeqs.has(r.dynamodb?.SequenceNumber ?? ''));
+      this.bisectTo = undefined;
+    } catch (error) {
+      // A thrown error fails the whole batch: bisect it, as BisectBatchOnFunctionError does.
+      failedAt = 0;
+      this.bisectTo = Math.max(1, Math.floor(size / 2));
+      if (size > 1) return true;
+      return this.countFailure(batch, `handler error: ${(error as Error).message}`);
+    }
+    if (failedAt === -1) {
+      this.buffer = this.buffer.slice(batch.length);
+      this.headFailures = 0;
+      return true;
+    }
+    this.buffer = this.buffer.slice(failedAt);
+    return this.countFailure(this.buffer.slice(0, 1), 'record reported in batchItemFailures');
+  }
+
+  private countFailure(records: DynamoDBRecord[], reason: string): true {
+    this.headFailures++;
+    if (this.headFailures > this.retryAttempts) {
+      this.options.onFailure?.(records, `${reason}; gave up after ${this.retryAttempts} retries`);
+      this.buffer = this.buffer.slice(records.length);
+      this.headFailures = 0;
+      this.bisectTo = undefined;
+    }
+    return true;
+  }
+
+  private async discoverShards(): Promise<void> {
+    this.needDiscovery = false;
+    const out = await this.options.streamsClient.send(new DescribeStreamCommand({ StreamArn: this.options.streamArn }));
+    for (const shard of out.StreamDescription?.Shards ?? []) {
+      if (!shard.ShardId || this.shards.has(shard.ShardId)) continue;
+      const it = await this.options.streamsClient.send(new GetShardIteratorCommand({ StreamArn: this.options.streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      this.shards.set(shard.ShardId, { iterator: it.ShardIterator, closed: false });
+    }
+  }
+}
+
+/** DynamoDB Streams API record → the JSON shape Lambda hands to a stream-triggered function. */
+function toLambdaRecord(r: StreamApiRecord, streamArn: string): DynamoDBRecord {
+  const d = r.dynamodb ?? {};
+  return {
+    eventID: r.eventID,
+    eventName: r.eventName as DynamoDBRecord['eventName'],
+    eventVersion: r.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: r.awsRegion ?? 'local',
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ApproximateCreationDateTime: d.ApproximateCreationDateTime ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) : undefined,
+      Keys: d.Keys as never,
+      NewImage: d.NewImage as never,
+      OldImage: d.OldImage as never,
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType as 'NEW_IMAGE',
+    },
+  };
+}

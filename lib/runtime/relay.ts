@@ -1,0 +1,172 @@
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { AnySagaDefinition } from '../core/definition.js';
+import { envelopeSchema } from '../core/envelope.js';
+import { ITEM_KIND, KEY, producerOfOutboxKey } from '../core/keys.js';
+import { emittableBy, sourceFor } from '../core/model.js';
+import { METRIC, realSleep, systemClock, type Clock, type Logger, type Metrics, type Sleep } from './ports.js';
+import { recordRejection } from './rejections.js';
+
+/** PutEvents takes at most 10 entries per call. */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+/** PutEvents request payload limit (1 MB since January 2026). */
+export const PUT_EVENTS_MAX_BYTES = 1024 * 1024;
+/** Per-entry error codes worth retrying; anything else is reported as failed. */
+export const RETRYABLE_ENTRY_ERRORS = new Set(['InternalFailure', 'ThrottlingException', 'InternalException', 'ServiceUnavailable']);
+
+export interface RelayDeps {
+  readonly eventBridge: Pick<EventBridgeClient, 'send'>;
+  readonly eventBusName: string;
+  /** For rejection records of malformed outbox rows. */
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Attempts per entry within one invocation (first try included). @default 4 */
+  readonly maxAttempts?: number;
+  /** First backoff; doubles per attempt, with jitter-free determinism for the local cloud. @default 50 ms */
+  readonly baseBackoffMs?: number;
+  readonly sleep?: Sleep;
+  readonly clock?: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Overrides the payload limit, e.g. to test oversize splitting. @default PUT_EVENTS_MAX_BYTES */
+  readonly maxRequestBytes?: number;
+}
+
+interface Pending {
+  readonly sequenceNumber: string;
+  readonly entry: PutEventsRequestEntry;
+  readonly bytes: number;
+}
+
+/** Size EventBridge charges against the request limit for one entry. */
+export function entrySize(entry: PutEventsRequestEntry): number {
+  let size = entry.Time ? 14 : 0;
+  for (const s of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) if (s) size += Buffer.byteLength(s, 'utf8');
+  return size;
+}
+
+/** Splits entries into PutEvents calls of ≤10 entries and ≤ maxBytes each, keeping order. */
+export function chunkEntries<T extends { bytes: number }>(items: readonly T[], maxBytes = PUT_EVENTS_MAX_BYTES): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (current.length === PUT_EVENTS_MAX_ENTRIES || (current.length > 0 && bytes + item.bytes > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * The outbox relay: DynamoDB stream records (outbox INSERTs) → EventBridge PutEvents. The source is
+ * derived from the row's key prefix — never from its content — so a participant cannot publish in
+ * another's name. Retryable per-entry failures are retried with backoff; what still fails is
+ * reported in `batchItemFailures` so Lambda retries from there (bisecting, then the on-failure
+ * destination). Consumers dedupe on the envelope's `eventId`, so re-publishing is safe.
+ *
+ * @example
+ * ```ts
+ * export const handler = createRelayHandler(orderSaga, relayDepsFromEnv());
+ * ```
+ */
+export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> {
+  const maxAttempts = deps.maxAttempts ?? 4;
+  const baseBackoff = deps.baseBackoffMs ?? 50;
+  const sleep = deps.sleep ?? realSleep;
+  const clock = deps.clock ?? systemClock;
+
+  async function toPending(record: DynamoDBRecord): Promise<Pending | undefined> {
+    if (record.eventName !== 'INSERT' || !record.dynamodb?.NewImage) return undefined;
+    const image = unmarshall(record.dynamodb.NewImage as never) as Record<string, unknown>;
+    if (image[KEY.kind] !== ITEM_KIND.outbox) return undefined;
+    const sequenceNumber = record.dynamodb.SequenceNumber ?? '';
+    const pk = String(image[KEY.partition] ?? '');
+    const producer = producerOfOutboxKey(pk);
+    const parsed = typeof image.detail === 'string' ? safeJson(image.detail) : undefined;
+    const envelope = envelopeSchema.safeParse(parsed);
+    let problem: string | undefined;
+    if (!producer) problem = `outbox key ${JSON.stringify(pk)} does not name a producer`;
+    else if (!envelope.success) problem = 'detail is not a saga envelope';
+    else if (envelope.data.producer !== producer) problem = `row under "${producer}#outbox#" claims producer ${JSON.stringify(envelope.data.producer)}`;
+    else if (!emittableBy(def, producer).includes(envelope.data.type)) problem = `"${producer}" may not emit ${JSON.stringify(envelope.data.type)}`;
+    if (problem || !producer || !envelope.success) {
+      await recordRejection(deps.client, deps.tableName, {
+        consumer: 'relay',
+        messageId: `${pk}|${String(image[KEY.sort])}`,
+        reason: problem?.includes('may not emit') || problem?.includes('claims producer') ? 'forged-source' : 'invalid-outbox-row',
+        message: `Outbox row not published: ${problem}.`,
+        body: JSON.stringify(image).slice(0, 70_000),
+        now: clock.now(),
+      });
+      deps.metrics.count(METRIC.rejections, 1, { Participant: 'relay' });
+      deps.logger.log('error', 'outbox row rejected', { pk, problem });
+      return undefined;
+    }
+    const entry: PutEventsRequestEntry = {
+      EventBusName: deps.eventBusName,
+      Source: sourceFor(def, producer),
+      DetailType: envelope.data.type,
+      Detail: image.detail as string,
+    };
+    return { sequenceNumber, entry, bytes: entrySize(entry) };
+  }
+
+  /** Publishes one chunk, retrying retryable entries; returns the entries that finally failed. */
+  async function publish(chunk: Pending[]): Promise<Pending[]> {
+    let remaining = chunk;
+    for (let attempt = 1; ; attempt++) {
+      let results: PutEventsResultEntry[];
+      try {
+        const out = await deps.eventBridge.send(new PutEventsCommand({ Entries: remaining.map((p) => p.entry) }));
+        results = out.Entries ?? [];
+      } catch (error) {
+        deps.logger.log('warn', 'PutEvents call failed', { attempt, error: (error as Error).message });
+        results = remaining.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: (error as Error).message }));
+      }
+      const retry: Pending[] = [];
+      const failed: Pending[] = [];
+      remaining.forEach((p, i) => {
+        const r = results[i];
+        if (r && !r.ErrorCode && r.EventId) return deps.metrics.count(METRIC.eventsPublished, 1, { Saga: def.name });
+        (RETRYABLE_ENTRY_ERRORS.has(r?.ErrorCode ?? 'InternalFailure') ? retry : failed).push(p);
+        deps.logger.log('warn', 'PutEvents entry failed', { attempt, code: r?.ErrorCode, message: r?.ErrorMessage, sequenceNumber: p.sequenceNumber });
+      });
+      if (retry.length === 0 || attempt >= maxAttempts) {
+        const all = [...failed, ...retry];
+        if (all.length) deps.metrics.count(METRIC.publishFailures, all.length, { Saga: def.name });
+        return all;
+      }
+      remaining = retry;
+      await sleep(baseBackoff * 2 ** (attempt - 1));
+    }
+  }
+
+  return async (event) => {
+    const pending: Pending[] = [];
+    for (const record of event.Records) {
+      const p = await toPending(record);
+      if (p) pending.push(p);
+    }
+    const failedSeqs: string[] = [];
+    for (const chunk of chunkEntries(pending, deps.maxRequestBytes ?? PUT_EVENTS_MAX_BYTES)) {
+      for (const f of await publish(chunk)) failedSeqs.push(f.sequenceNumber);
+    }
+    return { batchItemFailures: failedSeqs.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,145 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AnySagaDefinition } from '../core/definition.js';
+import type { Envelope } from '../core/envelope.js';
+import { ITEM_KIND, openShardOf, sagaKey } from '../core/keys.js';
+import { failureEvents, isTerminal } from '../core/model.js';
+
+export const SAGA_STATUSES = ['running', 'compensating', 'failed-needs-attention', 'completed', 'compensated'] as const;
+export type SagaStatus = (typeof SAGA_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly SagaStatus[] = ['completed', 'compensated'];
+
+export interface TimelineEntry {
+  readonly eventId: string;
+  readonly type: string;
+  readonly producer: string;
+  readonly at: string;
+  readonly causationId?: string;
+}
+
+/** Operator actions kept on the record (who did what and why). */
+export interface OperatorNote {
+  readonly action: string;
+  readonly at: string;
+  readonly note: string;
+}
+
+/** The saga record (`saga#<id>`), kept by the tracker and the reconciler only. */
+export interface SagaRecord {
+  readonly pk: string;
+  readonly sk: string;
+  readonly kind: 'saga';
+  readonly sagaId: string;
+  readonly definition: string;
+  readonly definitionVersion: number;
+  readonly status: SagaStatus;
+  readonly startedAt: string;
+  readonly deadline: string;
+  readonly updatedAt: string;
+  readonly lastEventAt: string;
+  readonly version: number;
+  readonly timeline: readonly TimelineEntry[];
+  readonly terminalEvent?: string;
+  readonly timeoutPublishedAt?: string;
+  readonly flaggedReason?: string;
+  readonly notes?: readonly OperatorNote[];
+  /** Present only while open: the sparse `open-sagas` index the reconciler queries. */
+  readonly openShard?: string;
+  readonly nextCheckAt?: string;
+}
+
+const rank: Record<SagaStatus, number> = { running: 0, compensating: 1, 'failed-needs-attention': 2, completed: 3, compensated: 3 };
+
+export const isTerminalStatus = (s: SagaStatus): boolean => TERMINAL_STATUSES.includes(s);
+
+/** Status an event implies on its own. */
+export function statusImpliedBy(def: AnySagaDefinition, type: string): SagaStatus {
+  const terminal = isTerminal(def, type);
+  if (terminal === 'success') return 'completed';
+  if (terminal === 'failure') return 'compensated';
+  return failureEvents(def).includes(type) ? 'compensating' : 'running';
+}
+
+/**
+ * Folds one event into a saga record. Events arrive in any order and more than once: a seen event
+ * id changes nothing, status only moves up (running → compensating → terminal), the first terminal
+ * event wins, and the start time is the earliest event time seen.
+ */
+export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefined, envelope: Envelope, now: number): SagaRecord | undefined {
+  if (current?.timeline.some((t) => t.eventId === envelope.eventId)) return undefined;
+  const entry: TimelineEntry = {
+    eventId: envelope.eventId,
+    type: envelope.type,
+    producer: envelope.producer,
+    at: envelope.occurredAt,
+    ...(envelope.causationId ? { causationId: envelope.causationId } : {}),
+  };
+  const timeline = [...(current?.timeline ?? []), entry].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const startedAt = timeline[0]!.at;
+  const deadline = new Date(Date.parse(startedAt) + def.deadlineSeconds * 1000).toISOString();
+  const implied = statusImpliedBy(def, envelope.type);
+  const was = current?.status ?? 'running';
+  const status = isTerminalStatus(was) ? was : rank[implied] >= rank[was] ? implied : was;
+  const at = new Date(now).toISOString();
+  const base: SagaRecord = {
+    ...sagaKey(envelope.sagaId),
+    ...(current ?? {}),
+    kind: ITEM_KIND.saga,
+    sagaId: envelope.sagaId,
+    definition: def.name,
+    definitionVersion: Math.max(current?.definitionVersion ?? 0, envelope.definitionVersion),
+    status,
+    startedAt,
+    deadline,
+    updatedAt: at,
+    lastEventAt: at,
+    version: (current?.version ?? 0) + 1,
+    timeline,
+    ...(isTerminalStatus(status) && !current?.terminalEvent ? { terminalEvent: envelope.type } : {}),
+  };
+  if (isTerminalStatus(status)) {
+    const { openShard: _s, nextCheckAt: _n, ...closed } = base;
+    return closed;
+  }
+  return { ...base, openShard: openShardOf(envelope.sagaId), nextCheckAt: current?.nextCheckAt ?? deadline };
+}
+
+export async function readSagaRecord(client: DynamoDBDocumentClient, tableName: string, sagaId: string): Promise<SagaRecord | undefined> {
+  const out = await client.send(new GetCommand({ TableName: tableName, Key: sagaKey(sagaId), ConsistentRead: true }));
+  return out.Item as SagaRecord | undefined;
+}
+
+/** Writes a new version of a saga record; false when someone else wrote first (optimistic lock). */
+export async function writeSagaRecord(client: DynamoDBDocumentClient, tableName: string, next: SagaRecord, expectedVersion: number | undefined): Promise<boolean> {
+  try {
+    await client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: next as unknown as Record<string, unknown>,
+        ConditionExpression: expectedVersion === undefined ? 'attribute_not_exists(pk)' : 'version = :v',
+        ...(expectedVersion === undefined ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/** Read-modify-write with bounded retries on concurrent writers (tracker, reconciler, operator). */
+export async function updateSagaRecord(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  sagaId: string,
+  change: (current: SagaRecord | undefined) => SagaRecord | undefined,
+  maxAttempts = 8,
+): Promise<SagaRecord | undefined> {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const current = await readSagaRecord(client, tableName, sagaId);
+    const next = change(current);
+    if (!next) return current;
+    if (await writeSagaRecord(client, tableName, next, current?.version)) return next;
+  }
+  throw new Error(`Saga record ${sagaId} kept changing under ${maxAttempts} concurrent updates; the message will be retried.`);
+}
+

@@ -1,0 +1,96 @@
+import type { AnySagaDefinition, ParticipantNameOf, PayloadOf, StepSpec, StepsOf } from '../core/definition.js';
+import type { StepDb } from './step-db.js';
+
+/** JSON-compatible map stored with a step (e.g. what a compensation needs to undo it). */
+export type StepData = Readonly<Record<string, unknown>>;
+
+/** An event staged by a step; committed to the outbox in the step's transaction. */
+export interface Emission<E extends string = string> {
+  readonly type: E;
+  readonly payload: unknown;
+}
+
+/**
+ * The closed set of step outcomes and what the runtime does with each:
+ * - `done`: commit barrier + writes + outbox; message acknowledged.
+ * - `failed`: a business failure; commit the barrier and the failure events (no error).
+ * - `retry`: transient; nothing committed, the message returns to the queue (then the DLQ).
+ * - `reject`: poison; nothing committed, a rejection record keeps it with the reason; acknowledged.
+ * - `ignored`: compensation only — the step is past the saga's pivot, the timeout does not undo it.
+ */
+export type StepResult =
+  | { readonly kind: 'done'; readonly events: readonly Emission[] }
+  | { readonly kind: 'failed'; readonly reason: string; readonly events: readonly Emission[] }
+  | { readonly kind: 'retry'; readonly reason: string }
+  | { readonly kind: 'reject'; readonly reason: string }
+  | { readonly kind: 'ignored'; readonly reason: string };
+
+type Names<T> = T extends readonly (infer E)[] ? E & string : never;
+export type EmitsOf<S extends StepSpec> = Names<S['emits']>;
+export type FailsOf<S extends StepSpec> = Names<S['failsWith']>;
+export type CompensationTriggersOf<S extends StepSpec> = S['compensation'] extends { readonly on: infer On } ? Names<On> : never;
+export type CompensationEmitsOf<S extends StepSpec> = S['compensation'] extends { readonly emits: infer Em } ? Names<Em> : never;
+
+/** Facts about the event being handled. */
+export interface IncomingEventInfo<E extends string> {
+  readonly id: string;
+  readonly type: E;
+  readonly producer: string;
+  readonly occurredAt: string;
+}
+
+interface CommonContext {
+  readonly sagaId: string;
+  /** The clock's time when the step started (virtual in the local cloud). */
+  readonly now: Date;
+  /** Consistent reads and staged writes, committed in the step's single transaction. */
+  readonly db: StepDb;
+  /** Transient trouble: the message goes back to the queue and is retried. */
+  retryLater(reason: string): StepResult;
+  /** Poison: never retried, kept in a rejection record with the reason. */
+  reject(reason: string): StepResult;
+}
+
+/** What a forward step handler receives. */
+export interface ForwardContext<D extends AnySagaDefinition, S extends StepSpec> extends CommonContext {
+  readonly event: IncomingEventInfo<S['on']>;
+  readonly payload: PayloadOf<D, S['on']>;
+  /** Stages an event; only the step's declared `emits`/`failsWith` events type-check. */
+  emit<E extends EmitsOf<S> | FailsOf<S>>(type: E, payload: PayloadOf<D, E>): Emission<E>;
+  /** Keeps data with the step record for its compensation (e.g. the quantity reserved). */
+  remember(data: StepData): void;
+  done(...events: Emission<EmitsOf<S>>[]): StepResult;
+  fail(reason: string, ...events: Emission<FailsOf<S>>[]): StepResult;
+}
+
+/** What the forward step left behind, as seen by its compensation. */
+export type ForwardState = { readonly status: 'done'; readonly data: StepData } | { readonly status: 'absent' } | { readonly status: 'failed' };
+
+/** What a compensation handler receives. */
+export interface CompensateContext<D extends AnySagaDefinition, S extends StepSpec> extends CommonContext {
+  readonly event: IncomingEventInfo<CompensationTriggersOf<S>>;
+  readonly payload: PayloadOf<D, CompensationTriggersOf<S>>;
+  /**
+   * `done`: undo its effect. `absent`/`failed`: a null compensation — the runtime records a
+   * tombstone (refusing a late forward step) and forbids business writes; still emit the events.
+   */
+  readonly forward: ForwardState;
+  emit<E extends CompensationEmitsOf<S>>(type: E, payload: PayloadOf<D, E>): Emission<E>;
+  done(...events: Emission<CompensationEmitsOf<S>>[]): StepResult;
+  /** Only for a `pivot` step already done: the saga moves forward, the timeout is ignored. */
+  ignore(reason: string): StepResult;
+}
+
+export type StepImplementation<D extends AnySagaDefinition, S extends StepSpec> = {
+  forward(ctx: ForwardContext<D, S>): StepResult | Promise<StepResult>;
+} & (S['compensation'] extends object
+  ? { compensate(ctx: CompensateContext<D, S>): StepResult | Promise<StepResult> }
+  : { compensate?: undefined });
+
+/**
+ * The step handlers of one participant, typed from the definition: payload types, allowed
+ * emissions and whether a compensation is required all come from the saga definition.
+ */
+export type StepImplementations<D extends AnySagaDefinition, P extends ParticipantNameOf<D>> = {
+  readonly [S in keyof StepsOf<D, P> & string]: StepsOf<D, P>[S] extends StepSpec ? StepImplementation<D, StepsOf<D, P>[S]> : never;
+};

@@ -1,0 +1,52 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { AnySagaDefinition } from '../core/definition.js';
+import { parseEventBridgeBody, validateEvent } from '../core/envelope.js';
+import { EnvelopeError } from '../core/errors.js';
+import { METRIC, systemClock, type Clock, type Logger, type Metrics } from './ports.js';
+import { recordRejection } from './rejections.js';
+import { applyEvent, updateSagaRecord } from './saga-record.js';
+
+/** The tracker keeps its rejections under the saga record prefix it is allowed to write. */
+export const TRACKER_CONSUMER = 'saga';
+
+export interface TrackerDeps {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly clock?: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The saga tracker: consumes every event of a saga (SQS batch of EventBridge events) and keeps the
+ * saga record current — status, timeline, deadline and the open-sagas index entry.
+ *
+ * @example
+ * ```ts
+ * export const handler = createTrackerHandler(orderSaga, trackerDepsFromEnv());
+ * ```
+ */
+export function createTrackerHandler(def: AnySagaDefinition, deps: TrackerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  const clock = deps.clock ?? systemClock;
+  return async (event) => {
+    const batchItemFailures: { itemIdentifier: string }[] = [];
+    for (const record of event.Records) {
+      try {
+        const { envelope } = await validateEvent(def, parseEventBridgeBody(record.body));
+        await updateSagaRecord(deps.client, deps.tableName, envelope.sagaId, (current) => applyEvent(def, current, envelope, clock.now()));
+      } catch (error) {
+        if (error instanceof EnvelopeError) {
+          await recordRejection(deps.client, deps.tableName, { consumer: TRACKER_CONSUMER, messageId: record.messageId, reason: error.reason, message: error.message, body: record.body, now: clock.now() }).then(
+            () => deps.metrics.count(METRIC.rejections, 1, { Participant: 'tracker', Reason: error.reason }),
+            () => batchItemFailures.push({ itemIdentifier: record.messageId }),
+          );
+          continue;
+        }
+        deps.logger.log('error', 'tracker failed on a record; it returns to the queue', { messageId: record.messageId, error: (error as Error).message });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}
