@@ -13,3 +13,4 @@ export * from './step-db.js';
 export * from './step-runner.js';
 export * from './step-types.js';
 export * from './tracker.js';
+export * from './from-env.js';

@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry of the `saga` command. The CLI is TypeScript; tsx loads it without a build step.
+// Node 20 is supported locally; the SDK's notice about future Node versions is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { register } = await import('tsx/esm/api');
+register();
+const { main } = await import('../lib/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import { LocalCloud } from '../../local/cloud.js';
+import { METRIC } from '../../runtime/ports.js';
+import { isTerminalStatus, type SagaRecord } from '../../runtime/saga-record.js';
+import { UsageError, type CliIO, type Command } from '../io.js';
+import { initialStock, orderSaga, planOrders, readOrder, readStock, referenceParticipants, seedStock, type PlannedOrder } from '../reference-app.js';
+
+interface SagaResult {
+  readonly id: string;
+  readonly orderId: string;
+  readonly scenario: PlannedOrder['scenario'];
+  readonly status: string;
+  readonly terminalEvent?: string;
+  readonly orderStatus?: string;
+  readonly payment?: string;
+  readonly timeline: readonly { type: string; producer: string; atMs: number }[];
+}
+
+const positiveInt = (raw: string | undefined, flag: string, fallback: number): number => {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${JSON.stringify(raw)}.`);
+  return n;
+};
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the reference order saga on the embedded local cloud and print what happened',
+  usage: 'saga run [--orders N (20)] [--seed S (1)] [--json] [--quiet]',
+  async run(argv, io) {
+    const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } } });
+    const orders = positiveInt(values.orders, '--orders', 20);
+    const seed = positiveInt(values.seed, '--seed', 1);
+    const progress = (text: string) => (values.json ? io.err(text) : io.out(text));
+    progress(`Starting the local cloud (DynamoDB Local, event bus, queues) …`);
+    const cloud = await LocalCloud.start({ definition: orderSaga, participants: referenceParticipants, seed });
+    try {
+      const plan = planOrders(orders);
+      const stock = initialStock(plan);
+      await seedStock(cloud, stock);
+      const startedAt = cloud.clock.now();
+      const ids = new Map<string, PlannedOrder>();
+      for (const order of plan) {
+        const { sagaId } = await cloud.startSaga({ orderId: order.orderId, customerId: `customer-${order.orderId.slice(-2)}`, sku: order.sku, quantity: order.quantity, amountCents: order.amountCents });
+        ids.set(sagaId, order);
+      }
+      progress(`Started ${orders} order sagas; running the choreography …`);
+      const run = await cloud.runUntilQuiet({ onProgress: (steps) => progress(`  … ${steps} deliveries`) });
+      const results: SagaResult[] = [];
+      for (const [sagaId, order] of ids) {
+        const record = await cloud.sagaRecord(sagaId);
+        const business = await readOrder(cloud, order.orderId);
+        results.push(toResult(sagaId, order, record, business, startedAt));
+      }
+      const summary = {
+        total: results.length,
+        completed: results.filter((r) => r.status === 'completed').length,
+        compensated: results.filter((r) => r.status === 'compensated').length,
+        flagged: results.filter((r) => r.status === 'failed-needs-attention').length,
+        open: results.filter((r) => !isTerminalStatus(r.status as SagaRecord['status'])).length,
+      };
+      const stockAfter = Object.fromEntries(await Promise.all(Object.keys(stock).map(async (sku) => [sku, { initial: stock[sku], ...(await readStock(cloud, sku)) }] as const)));
+      const counters = {
+        eventsPublished: cloud.metrics.total(METRIC.eventsPublished),
+        stepsCommitted: cloud.metrics.total(METRIC.stepsCommitted),
+        compensations: cloud.metrics.total(METRIC.compensations),
+        nullCompensations: cloud.metrics.total(METRIC.nullCompensations),
+        duplicatesIgnored: cloud.metrics.total(METRIC.duplicates),
+        rejections: cloud.metrics.total(METRIC.rejections),
+      };
+      if (values.json) {
+        io.out(JSON.stringify({ summary, seed, deliveries: run.steps, stock: stockAfter, metrics: counters, sagas: results }, null, 2));
+      } else {
+        if (!values.quiet) printTimelines(io, results);
+        printSummary(io, summary, stockAfter, counters);
+      }
+      return summary.open === 0 && summary.total === orders ? 0 : 1;
+    } finally {
+      await cloud.stop();
+    }
+  },
+};
+
+function toResult(id: string, order: PlannedOrder, record: SagaRecord | undefined, business: { status?: string; payment?: string }, startedAt: number): SagaResult {
+  return {
+    id,
+    orderId: order.orderId,
+    scenario: order.scenario,
+    status: record?.status ?? 'unknown',
+    ...(record?.terminalEvent ? { terminalEvent: record.terminalEvent } : {}),
+    ...(business.status ? { orderStatus: business.status } : {}),
+    ...(business.payment ? { payment: business.payment } : {}),
+    timeline: (record?.timeline ?? []).map((t) => ({ type: t.type, producer: t.producer, atMs: Date.parse(t.at) - startedAt })),
+  };
+}
+
+function printTimelines(io: CliIO, results: readonly SagaResult[]): void {
+  for (const r of results) {
+    io.out(`\n${r.orderId} (${r.scenario})  saga ${r.id}  →  ${r.status.toUpperCase()}`);
+    for (const t of r.timeline) io.out(`   +${String(t.atMs).padStart(6)} ms  ${t.producer.padEnd(10)} ${t.type}`);
+  }
+}
+
+function printSummary(io: CliIO, summary: Record<string, number>, stock: Record<string, { initial?: number; available: number; reserved: number }>, counters: Record<string, number>): void {
+  io.out('\nSummary');
+  io.out('  status        sagas');
+  for (const [k, v] of Object.entries(summary)) io.out(`  ${k.padEnd(13)} ${v}`);
+  io.out('\n  sku            initial  available  reserved(sold)');
+  for (const [sku, s] of Object.entries(stock)) io.out(`  ${sku.padEnd(14)} ${String(s.initial).padStart(7)}  ${String(s.available).padStart(9)}  ${String(s.reserved).padStart(8)}`);
+  io.out('\n  ' + Object.entries(counters).map(([k, v]) => `${k}=${v}`).join('  '));
+  io.out(summary.open === 0 ? '\nEvery saga reached a terminal state.' : `\n${summary.open} saga(s) are still open.`);
+}

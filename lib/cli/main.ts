@@ -1,0 +1,41 @@
+import { SagaCoreError } from '../core/errors.js';
+import { commands } from './registry.js';
+import { processIO, UsageError, type CliIO } from './io.js';
+
+function help(io: CliIO): void {
+  io.out('saga — saga-choreography command line\n');
+  io.out('Usage: saga <command> [options]\n');
+  for (const c of commands) io.out(`  ${c.name.padEnd(12)} ${c.summary}`);
+  io.out('\nRun `saga <command> --help` for a command\'s options.');
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    help(io);
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`Unknown command ${JSON.stringify(name)}. Commands: ${commands.map((c) => c.name).join(', ')}.`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`${command.summary}\n\nUsage: ${command.usage}`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`saga ${name}: ${(error as Error).message}\nUsage: ${command.usage}`);
+      return 2;
+    }
+    if (error instanceof SagaCoreError) {
+      io.err(`saga ${name}: ${error.name}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,31 @@
+import { describe, expect, inject, it } from 'vitest';
+import { main } from '../../lib/cli/main.js';
+import { bufferIO } from '../../lib/cli/io.js';
+
+describe('saga run', () => {
+  it('runs 50 orders to a terminal state, compensating exactly the ones designed to fail', async () => {
+    // GIVEN the shared DynamoDB Local of this test run
+    process.env.AWS_ENDPOINT_URL = inject('dynamoEndpoint');
+    const io = bufferIO();
+    // WHEN
+    const code = await main(['run', '--orders', '50', '--json', '--seed', '3'], io);
+    // THEN
+    const report = JSON.parse(io.stdout.join('')) as { summary: Record<string, number>; sagas: { id: string; status: string; scenario: string; orderStatus?: string }[]; stock: Record<string, { initial: number; available: number; reserved: number }> };
+    expect(code).toBe(0);
+    expect(report.summary.total).toBe(50);
+    expect(report.summary.open).toBe(0);
+    for (const saga of report.sagas) {
+      expect(saga.status, `${saga.id} (${saga.scenario})`).toBe(saga.scenario === 'happy' ? 'completed' : 'compensated');
+      if (saga.scenario === 'card-declined') expect(saga.orderStatus).toBe('cancelled');
+      if (saga.scenario === 'out-of-stock') expect(saga.orderStatus).toBeUndefined();
+    }
+    for (const s of Object.values(report.stock)) expect(s.available + s.reserved).toBe(s.initial);
+    delete process.env.AWS_ENDPOINT_URL;
+  });
+
+  it('fails if --orders is not a positive integer', async () => {
+    const io = bufferIO();
+    expect(await main(['run', '--orders', 'many'], io)).toBe(2);
+    expect(io.stderr.join('')).toContain('--orders must be a positive integer, got "many"');
+  });
+});
