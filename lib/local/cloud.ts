@@ -51,6 +51,11 @@ export interface LocalCloudOptions<D extends AnySagaDefinition> {
   readonly commitFaults?: CommitFaults;
   /** Shuffle message delivery order (reordering). @default false */
   readonly reorder?: boolean;
+  /**
+   * Virtual time each invocation takes, drawn uniformly from [min, max] ms, so timelines show
+   * plausible durations and deadlines count real progress. @default [5, 40]
+   */
+  readonly invocationMs?: readonly [number, number];
 }
 
 export interface ConsumerWiring {
@@ -190,6 +195,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   /** One unit of work: a relay batch, or one consumer batch. False when nothing is ready now. */
   async step(): Promise<boolean> {
     await this.poller.fetch();
+    if (this.poller.pending > 0) this.simulateDuration();
     if (await this.poller.deliver(this.relay)) return true;
     const ready = [...this.consumers.values()].filter((c) => c.queue.visible().length > 0);
     if (ready.length === 0) return false;
@@ -202,6 +208,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     const messages = consumer.queue.receive(this.options.batchSize ?? 10, (c) => this.pickMessages(consumer.name, c));
     if (messages.length === 0) return;
     if (!this.beforeInvoke(consumer.name, messages)) return;
+    this.simulateDuration();
     let failed: Set<string>;
     try {
       const response = await consumer.handler({ Records: messages.map((m) => consumer.queue.toRecord(m)) });
@@ -210,6 +217,11 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       failed = new Set(messages.map((m) => m.messageId)); // a thrown handler fails the whole batch
     }
     for (const m of messages) if (!failed.has(m.messageId) && m.receiptHandle) consumer.queue.delete(m.receiptHandle);
+  }
+
+  private simulateDuration(): void {
+    const [min, max] = this.options.invocationMs ?? [5, 40];
+    this.clock.advance(min + this.random.int(Math.max(1, max - min + 1)));
   }
 
   /** True while a queue holds messages (visible or in flight) or the stream has undelivered records. */

@@ -78,6 +78,10 @@ export async function startDynamoDbLocal(options: { readonly port?: number; read
   assertJavaAvailable();
   const port = options.port ?? (await freePort());
   const child = spawnDynamoDbLocal({ port, stdio: 'ignore' });
+  // Never leave a JVM behind: kill the child when this process exits for any reason.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   await waitForPort(port, child, options.timeoutMs ?? 60_000);
   return {
     endpoint: `http://127.0.0.1:${port}`,

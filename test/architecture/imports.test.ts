@@ -1,0 +1,68 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Which folders (and packages) each layer may import — DESIGN.md §3, docs/architecture.md. */
+const ALLOWED: Record<string, { layers: string[]; forbiddenPackages: RegExp[] }> = {
+  'lib/core': { layers: ['lib/core'], forbiddenPackages: [/^@aws-sdk\//, /^aws-cdk-lib/, /^constructs$/, /^aws-lambda$/] },
+  'lib/runtime': { layers: ['lib/core', 'lib/runtime'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
+  'lib/local': { layers: ['lib/core', 'lib/runtime', 'lib/local'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
+  'lib/constructs': { layers: ['lib/core', 'lib/constructs'], forbiddenPackages: [/^@aws-sdk\//] },
+  'lib/cli': { layers: ['lib/core', 'lib/runtime', 'lib/local', 'lib/constructs', 'lib/cli', 'functions'], forbiddenPackages: [] },
+  functions: { layers: ['lib/core', 'lib/runtime', 'functions'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
+};
+
+function tsFiles(dir: string): string[] {
+  const abs = join(ROOT, dir);
+  return readdirSync(abs).flatMap((name) => {
+    const path = join(abs, name);
+    if (statSync(path).isDirectory()) return tsFiles(join(dir, name));
+    return name.endsWith('.ts') ? [join(dir, name)] : [];
+  });
+}
+
+/** Import specifiers of a file: static imports/exports and dynamic import() with a literal. */
+export function importsOf(source: string): string[] {
+  const specs: string[] = [];
+  for (const m of source.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g)) {
+    specs.push((m[1] ?? m[2] ?? m[3])!);
+  }
+  return specs;
+}
+
+function layerOf(file: string): string | undefined {
+  return Object.keys(ALLOWED).find((layer) => file === layer || file.startsWith(`${layer}/`));
+}
+
+function violations(): string[] {
+  const out: string[] = [];
+  for (const layer of Object.keys(ALLOWED)) {
+    for (const file of tsFiles(layer)) {
+      for (const spec of importsOf(readFileSync(join(ROOT, file), 'utf8'))) {
+        const rule = ALLOWED[layer]!;
+        if (spec.startsWith('.')) {
+          const target = relative(ROOT, resolve(ROOT, dirname(file), spec));
+          const targetLayer = layerOf(target);
+          if (targetLayer && !rule.layers.includes(targetLayer)) out.push(`${file} imports ${spec} (${targetLayer}); ${layer} may import only ${rule.layers.join(', ')}`);
+        } else if (rule.forbiddenPackages.some((re) => re.test(spec))) {
+          out.push(`${file} imports package ${spec}, which ${layer} must not use`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('folder contract (import direction)', () => {
+  it('every import follows the layer arrows', () => {
+    expect(violations()).toEqual([]);
+  });
+
+  it('detects a wrong arrow (the checker can fail)', () => {
+    expect(importsOf(`import { x } from '../runtime/relay.js';\nexport * from "./a.js";\nconst m = await import('aws-cdk-lib');`)).toEqual(['../runtime/relay.js', './a.js', 'aws-cdk-lib']);
+    const rule = ALLOWED['lib/constructs']!;
+    expect(rule.layers.includes(layerOf('lib/runtime/relay.ts')!)).toBe(false);
+  });
+});
