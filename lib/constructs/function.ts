@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledgements.js';
 import { SagaConstructError } from './errors.js';
 
 /**
@@ -96,5 +97,6 @@ export class SagaFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
       },
     });
+    if (options.tracing !== lambda.Tracing.DISABLED) acknowledge(this.role, 'xrayWildcard');
   }
 }

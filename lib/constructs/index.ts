@@ -1,3 +1,4 @@
+export * from './acknowledgements.js';
 export * from './choreography.js';
 export * from './choreography-base.js';
 export * from './errors.js';

@@ -20,7 +20,10 @@ export const SAGA_METRIC = {
 } as const;
 export type SagaMetricName = (typeof SAGA_METRIC)[keyof typeof SAGA_METRIC];
 
-/** One of the saga's custom metrics, dimension `Saga` = definition name, summed over 5 minutes. */
+/**
+ * One of the saga's custom metrics, dimension `Saga` = definition name, summed over 5 minutes.
+ * Alarms need this single-dimension form; the runtime must emit it (EMF dimension set `["Saga"]`).
+ */
 export function sagaMetric(def: Pick<AnySagaDefinition, 'name'>, metricName: SagaMetricName, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
@@ -29,6 +32,20 @@ export function sagaMetric(def: Pick<AnySagaDefinition, 'name'>, metricName: Sag
     statistic: cloudwatch.Stats.SUM,
     period: Duration.minutes(5),
     ...props,
+  });
+}
+
+/**
+ * Every series of a custom metric of the saga, whatever other dimensions (Participant, Reason …)
+ * the runtime adds: a SEARCH expression, so the dashboard shows per-participant lines without
+ * having to know the dimension sets in advance.
+ */
+export function sagaMetricSearch(def: Pick<AnySagaDefinition, 'name'>, metricName: SagaMetricName, label: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SEARCH('${METRICS_NAMESPACE} MetricName="${metricName}" Saga="${def.name}"', 'Sum', 300)`,
+    usingMetrics: {},
+    label,
+    period: Duration.minutes(5),
   });
 }
 
@@ -66,19 +83,19 @@ export class ChoreographyDashboard extends Construct {
         title: 'Saga flow',
         width: 12,
         left: [
-          sagaMetric(def, SAGA_METRIC.eventsPublished, { label: 'events published' }),
-          sagaMetric(def, SAGA_METRIC.stepsCommitted, { label: 'steps committed' }),
+          sagaMetricSearch(def, SAGA_METRIC.eventsPublished, 'events published'),
+          sagaMetricSearch(def, SAGA_METRIC.stepsCommitted, 'steps committed'),
         ],
         right: [
-          sagaMetric(def, SAGA_METRIC.compensations, { label: 'compensations' }),
-          sagaMetric(def, SAGA_METRIC.rejections, { label: 'rejections' }),
+          sagaMetricSearch(def, SAGA_METRIC.compensations, 'compensations'),
+          sagaMetricSearch(def, SAGA_METRIC.rejections, 'rejections'),
         ],
       }),
       new cloudwatch.GraphWidget({
         title: 'Outbox relay',
         width: 12,
         left: [props.relayIteratorAge],
-        right: [props.relayErrors, sagaMetric(def, SAGA_METRIC.publishFailures, { label: 'publish failures' })],
+        right: [props.relayErrors, sagaMetricSearch(def, SAGA_METRIC.publishFailures, 'publish failures')],
       }),
       this.deadLetters,
     );

@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { ENV, subscriptionPattern, subscriptionsOf } from '../core/index.js';
 import type { IChoreography } from './choreography-base.js';
 import { SagaConstructError } from './errors.js';
+import { acknowledge } from './acknowledgements.js';
 import { SagaFunction } from './function.js';
 import { toEventPattern } from './patterns.js';
 import { grantOwnItems } from './permissions.js';
@@ -133,6 +134,7 @@ export class SagaParticipant extends Construct {
       }),
     );
     choreography.grantParticipantItems(fn.function, participant);
+    acknowledge(fn.function, 'noAsyncInvocations', 'sqsMappingUsesRedrive');
 
     const rules: Record<string, events.Rule> = {};
     for (const event of subscriptionsOf(def, participant)) {

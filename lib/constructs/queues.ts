@@ -4,6 +4,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledgements.js';
 
 /** How long dead letters are kept: the SQS maximum, so an operator has two weeks to redrive. */
 export const DLQ_RETENTION = Duration.days(14);
@@ -16,7 +17,9 @@ const SECURE_QUEUE: Pick<sqs.QueueProps, 'encryption' | 'enforceSSL'> = {
 
 /** A dead-letter queue: encrypted, SSL-only, 14 days retention. */
 export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
-  return new sqs.Queue(scope, id, { ...SECURE_QUEUE, retentionPeriod: DLQ_RETENTION });
+  const queue = new sqs.Queue(scope, id, { ...SECURE_QUEUE, retentionPeriod: DLQ_RETENTION });
+  acknowledge(queue, 'deadLetterQueueHasNoRedrive');
+  return queue;
 }
 
 export interface WorkQueueProps {

@@ -4,12 +4,14 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, ITEM_KIND, KEY, allProducers, sourceFor, type AnySagaDefinition } from '../core/index.js';
+import { acknowledge } from './acknowledgements.js';
+import { SagaConstructError } from './errors.js';
 import { SagaFunction } from './function.js';
 import { grantOwnItems } from './permissions.js';
 import { createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
@@ -71,25 +73,37 @@ export class OutboxRelay extends Construct {
     });
     this.function = fn.function;
 
-    fn.function.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: props.batchSize,
-        maxBatchingWindow: props.maxBatchingWindow,
-        parallelizationFactor: props.parallelizationFactor,
-        bisectBatchOnError: true,
-        retryAttempts: props.retryAttempts,
-        maxRecordAge: props.maxRecordAge,
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.failureQueue),
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { NewImage: { [KEY.kind]: { S: lambda.FilterRule.isEqual(ITEM_KIND.outbox) } } },
-          }),
-        ],
-      }),
-    );
+    const streamArn = props.table.tableStreamArn;
+    if (!streamArn) {
+      throw new SagaConstructError(`${this.node.path}: the table has no stream ARN; the relay reads the outbox from the table's stream.`, { path: this.node.path });
+    }
+    // A plain mapping instead of DynamoEventSource: its grant adds dynamodb:ListStreams on "*";
+    // here every stream permission names the stream.
+    fn.function.addEventSourceMapping('OutboxStream', {
+      eventSourceArn: streamArn,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize,
+      maxBatchingWindow: props.maxBatchingWindow,
+      parallelizationFactor: props.parallelizationFactor,
+      bisectBatchOnError: true,
+      retryAttempts: props.retryAttempts,
+      maxRecordAge: props.maxRecordAge,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(this.failureQueue),
+      filters: [
+        lambda.FilterCriteria.filter({
+          eventName: lambda.FilterRule.isEqual('INSERT'),
+          dynamodb: { NewImage: { [KEY.kind]: { S: lambda.FilterRule.isEqual(ITEM_KIND.outbox) } } },
+        }),
+      ],
+    });
+    iam.Grant.addToPrincipal({
+      grantee: fn.function,
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      resourceArns: [streamArn],
+    });
+    acknowledge(fn.function, 'noAsyncInvocations');
+    acknowledge(this.failureQueue, 'failureDestinationIsADlq');
 
     iam.Grant.addToPrincipal({
       grantee: fn.function,

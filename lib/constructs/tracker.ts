@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, sagaKey, sourcePrefixFor, type AnySagaDefinition } from '../core/index.js';
+import { acknowledge } from './acknowledgements.js';
 import { SagaFunction } from './function.js';
 import { grantOwnItems } from './permissions.js';
 import { WorkQueue, deadLetterAlarm } from './queues.js';
@@ -75,6 +76,7 @@ export class SagaTracker extends Construct {
     this.function = fn.function;
     fn.function.addEventSource(new SqsEventSource(this.queue, { batchSize: props.batchSize, reportBatchItemFailures: true }));
     grantOwnItems(fn.function, props.table, [`${SAGA_RECORD_PREFIX}*`, 'tracker#*']);
+    acknowledge(fn.function, 'noAsyncInvocations', 'sqsMappingUsesRedrive');
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, `saga ${def.name}: tracker DLQ`, props.alarmTopic);
   }
 }
