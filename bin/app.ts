@@ -1,0 +1,79 @@
+/**
+ * The CDK app that deploys the reference order saga (DESIGN §5): one env-agnostic stack,
+ * `SagaReference`, checked by cdk-nag's AwsSolutions and Serverless packs at synth.
+ *
+ *   npx cdk synth            # offline, no credentials
+ *   npx cdk deploy SagaReference
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { orderSaga } from '../functions/order/definition.js';
+import { Choreography } from '../lib/constructs/index.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Lambda entries of the reference app, relative to the repository root. */
+export const REFERENCE_ENTRIES = {
+  relay: 'functions/relay.ts',
+  tracker: 'functions/tracker.ts',
+  reconciler: 'functions/reconciler.ts',
+  inventory: 'functions/order/inventory.ts',
+  order: 'functions/order/order.ts',
+  payment: 'functions/order/payment.ts',
+} as const;
+
+export type ReferenceEntry = keyof typeof REFERENCE_ENTRIES;
+
+export interface SagaReferenceStackProps extends StackProps {
+  /** Override entry files (tests use stand-ins). @default REFERENCE_ENTRIES under the repository root */
+  readonly entries?: Partial<Record<ReferenceEntry, string>>;
+}
+
+/** The order saga: choreography (bus, table, relay, tracker, reconciler), three participants, an alarm topic. */
+export class SagaReferenceStack extends Stack {
+  readonly choreography: Choreography;
+  readonly alarmTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: SagaReferenceStackProps = {}) {
+    super(scope, id, { description: 'saga-choreography reference app: the order saga (inventory -> order -> payment)', ...props });
+    const entry = (name: ReferenceEntry): string => props.entries?.[name] ?? join(REPO_ROOT, REFERENCE_ENTRIES[name]);
+
+    // CloudWatch alarms can publish to an encrypted topic only with a customer-managed key whose
+    // policy lets CloudWatch use it (the AWS-managed aws/sns key cannot be shared with it).
+    const alarmKey = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the order saga alarm topic' });
+    alarmKey.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.alarmTopic = new sns.Topic(this, 'Alarms', { masterKey: alarmKey, enforceSSL: true, displayName: 'order saga alarms' });
+
+    this.choreography = new Choreography(this, 'OrderSaga', {
+      definition: orderSaga,
+      alarmTopic: this.alarmTopic,
+      relayEntry: entry('relay'),
+      trackerEntry: entry('tracker'),
+      reconcilerEntry: entry('reconciler'),
+    });
+    for (const participant of ['inventory', 'order', 'payment'] as const) {
+      this.choreography.addParticipant(participant, {
+        entry: entry(participant),
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      });
+    }
+    Tags.of(this).add('saga', orderSaga.name);
+  }
+}
+
+/** Builds the app with the cdk-nag packs registered; synthesis fails on any unacknowledged finding. */
+export function buildReferenceApp(app: App = new App(), props: SagaReferenceStackProps = {}): { app: App; stack: SagaReferenceStack } {
+  const stack = new SagaReferenceStack(app, 'SagaReference', props);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  return { app, stack };
+}
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) buildReferenceApp();
