@@ -1,0 +1,103 @@
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import { describe, expect, it } from 'vitest';
+import { orderSaga } from '../../functions/order/definition.js';
+import { subscriptionPattern, subscriptionsOf } from '../../lib/core/index.js';
+import { Choreography, SagaConstructError, SagaParticipant } from '../../lib/constructs/index.js';
+import { FIXTURE_ENTRIES, FIXTURE_ENTRY, idOf, testApp, type CfnResource } from './support.js';
+
+describe('composition across stacks', () => {
+  it('deploys the shared parts in one stack and participants in another through Choreography.fromAttributes', () => {
+    // GIVEN a shared stack with the choreography and one participant
+    const app = testApp();
+    const shared = new Stack(app, 'SagaShared');
+    const choreography = new Choreography(shared, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES });
+    choreography.addParticipant('inventory', { entry: FIXTURE_ENTRY });
+
+    // WHEN another team's stack imports it with the existing bus and table and adds its participants
+    const team = new Stack(app, 'PaymentsTeam');
+    const imported = Choreography.fromAttributes(team, 'Order', {
+      definition: orderSaga,
+      eventBus: choreography.eventBus,
+      table: choreography.table,
+    });
+    const payment = imported.addParticipant('payment', { entry: FIXTURE_ENTRY });
+    const order = imported.addParticipant('order', { entry: FIXTURE_ENTRY });
+
+    // THEN the participant stack holds only participant resources, wired to the shared bus and table
+    const t = Template.fromStack(team);
+    t.resourceCountIs('AWS::DynamoDB::Table', 0);
+    t.resourceCountIs('AWS::Events::EventBus', 0);
+    t.resourceCountIs('AWS::Lambda::Function', 2);
+    const importsOf = (value: unknown) => JSON.stringify(value).includes('Fn::ImportValue');
+    for (const p of [payment, order]) {
+      for (const event of subscriptionsOf(orderSaga, p.participant)) {
+        t.hasResourceProperties('AWS::Events::Rule', {
+          EventPattern: subscriptionPattern(orderSaga, event),
+          EventBusName: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }),
+          Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [idOf(p.queue), 'Arn'] } })],
+        });
+      }
+      const fn = t.findResources('AWS::Lambda::Function')[idOf(p.function)] as CfnResource;
+      expect(importsOf((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.SAGA_TABLE_NAME)).toBe(true);
+    }
+    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('"payment#*"');
+    expect(policies).toContain('"order#*"');
+    expect(policies).not.toContain('events:PutEvents');
+
+    // AND the app synthesizes (no dependency cycle between the stacks)
+    expect(team.dependencies).toContain(shared);
+    expect(shared.dependencies).not.toContain(team);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('imports a choreography from another app by ARNs', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'OtherApp', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const imported = Choreography.fromAttributes(stack, 'Order', {
+      definition: orderSaga,
+      eventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-bus/orders',
+      tableArn: 'arn:aws:dynamodb:eu-west-1:111122223333:table/orders',
+    });
+    imported.addParticipant('payment', { entry: FIXTURE_ENTRY });
+    imported.grantStart(imported.addedParticipants.get('payment')!.function);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'orders', EventPattern: subscriptionPattern(orderSaga, 'OrderCreated') });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Resource: 'arn:aws:dynamodb:eu-west-1:111122223333:table/orders',
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['payment#*'] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('keeps a participant created in another stack with the Choreography object out of the reconciler DLQ map (no cross-stack cycle)', () => {
+    const app = testApp();
+    const shared = new Stack(app, 'Shared');
+    const c = new Choreography(shared, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES });
+    c.addParticipant('payment', { entry: FIXTURE_ENTRY }); // same stack: listed
+    const other = new Stack(app, 'Other');
+    const p = new SagaParticipant(other, 'OrderService', { choreography: c, participant: 'order', entry: FIXTURE_ENTRY });
+    expect(() => app.synth()).not.toThrow();
+    Annotations.fromStack(other).hasInfo(`/${p.node.path}`, Match.stringLikeRegexp('is in stack Other, not in the choreography.s stack Shared'));
+    const env = JSON.stringify(Template.fromStack(shared).findResources('AWS::Lambda::Function')[idOf(c.reconciler.function)]);
+    expect(env).toContain('payment');
+    expect(env).not.toContain('\\"order\\"');
+  });
+
+  it('fails if fromAttributes gets the bus both ways, or the table neither way', () => {
+    const stack = new Stack(testApp(), 'Bad');
+    const bus = events.EventBus.fromEventBusName(stack, 'Bus', 'orders');
+    expect(() =>
+      Choreography.fromAttributes(stack, 'A', { definition: orderSaga, eventBus: bus, eventBusArn: bus.eventBusArn, tableArn: 'arn:aws:dynamodb:eu-west-1:1:table/t' }),
+    ).toThrow(/give the event bus exactly one way, as "eventBus" or "eventBusArn"; got "eventBus" and "eventBusArn"/);
+    expect(() => Choreography.fromAttributes(stack, 'B', { definition: orderSaga, eventBus: bus })).toThrow(SagaConstructError);
+    expect(() => Choreography.fromAttributes(stack, 'C', { definition: orderSaga, eventBus: bus })).toThrow(/give the table exactly one way.*got neither/);
+  });
+});

@@ -1,0 +1,119 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { orderSaga } from '../../functions/order/definition.js';
+import { allProducers, participantNames, sourceFor } from '../../lib/core/index.js';
+import { Choreography } from '../../lib/constructs/index.js';
+import { actionsOf, FIXTURE_ENTRIES, idOf, synthOrderSaga, testApp, type CfnResource, type Statement } from './support.js';
+
+const { template, choreography } = synthOrderSaga();
+
+/** Statements of the policies attached to `role`. */
+function statementsOf(t: Template, role: iam.IRole): Statement[] {
+  const roleId = idOf(role);
+  return (Object.values(t.findResources('AWS::IAM::Policy')) as CfnResource[])
+    .filter((p) => (p.Properties.Roles as Array<{ Ref?: string }>).some((r) => r.Ref === roleId))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+const roleOf = (fn: { role?: iam.IRole }): iam.IRole => fn.role!;
+const allStatements = (t: Template): Statement[] =>
+  (Object.values(t.findResources('AWS::IAM::Policy')) as CfnResource[]).flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+const tableArn = () => ({ 'Fn::GetAtt': [idOf(choreography.table), 'Arn'] });
+const leadingKeys = (s: Statement): unknown => (s.Condition?.['ForAllValues:StringLike'] as Record<string, unknown> | undefined)?.['dynamodb:LeadingKeys'];
+
+describe('least privilege', () => {
+  it.each(participantNames(orderSaga))('%s may read and write only items under its own prefix, on the table only', (name) => {
+    const statements = statementsOf(template, roleOf(choreography.addedParticipants.get(name)!.function));
+    const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+        Resource: tableArn(),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${name}#*`] } },
+      },
+    ]);
+  });
+
+  it.each(participantNames(orderSaga))('%s cannot publish events and has no data-plane access beyond its table items and its queue', (name) => {
+    const p = choreography.addedParticipants.get(name)!;
+    const statements = statementsOf(template, roleOf(p.function));
+    const actions = statements.flatMap(actionsOf);
+    expect(actions.filter((a) => a.startsWith('events:'))).toEqual([]);
+    const services = new Set(actions.map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'sqs', 'xray']);
+    for (const s of statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')))) {
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': [idOf(p.queue), 'Arn'] });
+    }
+  });
+
+  it('only the relay may call events:PutEvents, on its bus, with the sources the definition gives its producers', () => {
+    const publishers = allStatements(template).filter((s) => actionsOf(s).some((a) => a === 'events:PutEvents' || a === 'events:*' || a === '*'));
+    expect(publishers).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::GetAtt': [idOf(choreography.eventBus), 'Arn'] },
+        Condition: { StringEquals: { 'events:source': allProducers(orderSaga).map((p) => sourceFor(orderSaga, p)) } },
+      },
+    ]);
+    expect(statementsOf(template, roleOf(choreography.relay.function))).toContainEqual(publishers[0]);
+  });
+
+  it('no DynamoDB, SQS or EventBridge action is allowed on Resource "*" (or a wildcard ARN)', () => {
+    for (const s of allStatements(template)) {
+      const dataPlane = actionsOf(s).filter((a) => /^(dynamodb|sqs|events):/.test(a));
+      if (dataPlane.length === 0) continue;
+      const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+      for (const r of resources) {
+        expect(r, `${dataPlane.join(',')} on ${JSON.stringify(r)}`).not.toBe('*');
+        expect(JSON.stringify(r), `${dataPlane.join(',')} on ${JSON.stringify(r)}`).not.toMatch(/\/\*"|:\*"/);
+      }
+    }
+  });
+
+  it('every DynamoDB item permission is fenced by LeadingKeys; stream reads name the stream', () => {
+    const streamArn = { 'Fn::GetAtt': [idOf(choreography.table), 'StreamArn'] };
+    for (const s of allStatements(template)) {
+      const dynamo = actionsOf(s).filter((a) => a.startsWith('dynamodb:'));
+      if (dynamo.length === 0) continue;
+      if (dynamo.every((a) => ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].includes(a))) {
+        expect(s.Resource).toEqual(streamArn);
+      } else {
+        expect(leadingKeys(s), JSON.stringify(s)).toBeDefined();
+      }
+    }
+  });
+
+  it('the tracker writes only saga records (and its own items); the reconciler only outbox copies, saga records and its own items', () => {
+    const tracker = statementsOf(template, roleOf(choreography.tracker.function)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(tracker.map(leadingKeys)).toEqual([['saga#*', 'tracker#*']]);
+    const reconciler = statementsOf(template, roleOf(choreography.reconciler.function)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    const writes = reconciler.filter((s) => actionsOf(s).includes('dynamodb:PutItem'));
+    expect(writes.map(leadingKeys)).toEqual([['*#outbox#*', 'saga#*', 'reconciler#*']]);
+    expect(reconciler).toContainEqual({
+      Effect: 'Allow',
+      Action: 'dynamodb:Query',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [idOf(choreography.table), 'Arn'] }, '/index/open-sagas']] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['open#*'] } },
+    });
+    expect(statementsOf(template, roleOf(choreography.reconciler.function)).flatMap(actionsOf)).not.toContain('events:PutEvents');
+  });
+
+  it('roles carry no AWS managed policies', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')) as CfnResource[]) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('grantStart lets a principal write initiator items only', () => {
+    const stack = new Stack(testApp(), 'Starter');
+    const c = new Choreography(stack, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES });
+    const api = new iam.Role(stack, 'Api', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    c.grantStart(api);
+    const statements = statementsOf(Template.fromStack(stack), api);
+    expect(statements).toHaveLength(1);
+    expect(leadingKeys(statements[0]!)).toEqual(['initiator#*']);
+  });
+});
