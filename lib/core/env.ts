@@ -22,6 +22,16 @@ export const ENV = {
   MAX_CONFLICT_RERUNS: 'SAGA_MAX_CONFLICT_RERUNS',
   /** JSON map participant → DLQ URL, read by the reconciler and the CLI. */
   DLQ_URLS: 'SAGA_DLQ_URLS',
+  /** JSON map participant → URL of its work queue, read by the CLI (`saga retry`, `saga redrive`). */
+  QUEUE_URLS: 'SAGA_QUEUE_URLS',
+  /** The participant queue's maxReceiveCount; on that receive a failing message leaves a failure record. */
+  MAX_RECEIVE_COUNT: 'SAGA_MAX_RECEIVE_COUNT',
+  /** First retry delay (seconds) of a failed message; doubles per receive, capped at 15 minutes. */
+  RETRY_BASE_SECONDS: 'SAGA_RETRY_BASE_SECONDS',
+  /** Reconciler: seconds without progress before a saga counts as quiet (lost publishes, stalls). */
+  RECONCILE_QUIET_SECONDS: 'SAGA_RECONCILE_QUIET_SECONDS',
+  /** Reconciler: quiet checks in a row before a stalled saga is flagged failed-needs-attention. */
+  RECONCILE_STALLED_CHECKS: 'SAGA_RECONCILE_STALLED_CHECKS',
   /** Log level: debug | info | warn | error. */
   LOG_LEVEL: 'SAGA_LOG_LEVEL',
   /** Standard AWS override honoured by every client the runtime creates (LocalStack, DynamoDB Local). */

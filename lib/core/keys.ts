@@ -16,7 +16,7 @@ export const KEY = {
   kind: 'kind',
 } as const;
 
-export const ITEM_KIND = { outbox: 'outbox', step: 'step', saga: 'saga', rejection: 'rejection', report: 'report' } as const;
+export const ITEM_KIND = { outbox: 'outbox', step: 'step', saga: 'saga', rejection: 'rejection', report: 'report', failure: 'failure' } as const;
 
 /** Number of GSI partitions for open sagas; spreads reconciler reads, bounded so a pass stays cheap. */
 export const OPEN_SHARDS = 4;
@@ -29,13 +29,36 @@ export const sagaKey = (sagaId: string) => ({ pk: `saga#${sagaId}`, sk: 'saga' }
 export const rejectionKey = (consumer: string, messageId: string) => ({ pk: `${consumer}#rejected`, sk: messageId });
 
 /** Prefixes inside a participant's space that only the framework writes. */
-export const reservedInfixes = (participant: string): string[] => [`${participant}#saga#`, `${participant}#outbox#`, `${participant}#rejected`];
+export const reservedInfixes = (participant: string): string[] => [`${participant}#saga#`, `${participant}#outbox#`, `${participant}#rejected`, `${participant}#failed`];
 
 /** The producer that owns an outbox row, read from its key — never from the row's content. */
 export function producerOfOutboxKey(pk: string): string | undefined {
   const match = /^([a-z][a-z0-9-]*)#outbox#/.exec(pk);
   return match?.[1];
 }
+
+/**
+ * A message that failed its last allowed receive (it is on its way to the DLQ), with the error.
+ * Written by the participant runtime in its own key space; `saga dlq list` shows it next to the
+ * DLQ message, and the reconciler reads it through the open-sagas index (see {@link FAILURES_SHARD}).
+ */
+export const failureKey = (participant: string, messageId: string) => ({ pk: `${participant}#failed`, sk: messageId });
+
+/**
+ * Extra partitions of the sparse `open-sagas` index, next to `open#0..OPEN_SHARDS-1`:
+ * - `open#failures`: failure records not yet looked at by the reconciler (it removes them once handled);
+ * - `open#attention`: sagas flagged `failed-needs-attention`, waiting for a person (not re-checked
+ *   every pass, so a flagged saga costs nothing until something happens to it).
+ * Both match the `open#*` LeadingKeys condition the reconciler's index permission uses.
+ */
+export const FAILURES_SHARD = 'open#failures';
+export const ATTENTION_SHARD = 'open#attention';
+/** The regular shards of open sagas, in the order the reconciler reads them. */
+export const openShards = (): string[] => Array.from({ length: OPEN_SHARDS }, (_, i) => `open#${i}`);
+
+/** Items of the reconciler itself: one report per run, one claim per reconciliation check. */
+export const reconcilerReportKey = (runId: string) => ({ pk: 'reconciler#report', sk: runId });
+export const reconcilerCheckKey = (check: string) => ({ pk: 'reconciler#check', sk: check });
 
 /** Deterministic open-index shard of a saga id, so writers and the reconciler agree. */
 export function openShardOf(sagaId: string): string {

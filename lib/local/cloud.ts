@@ -149,6 +149,9 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
         metrics: this.metrics,
         ...(this.options.commitFaults ? { faults: this.options.commitFaults } : {}),
         onOutcome: (o) => this.outcomes.push(o),
+        // Forward recovery as in AWS: backoff through ChangeMessageVisibility, a failure record on the last receive.
+        maxReceiveCount: queueOptions.maxReceiveCount,
+        visibility: { changeVisibility: async (arn, handle, seconds) => this.queueByArn(arn)?.changeVisibility(handle, seconds) },
       });
       const { queue } = addConsumer(participant, handler);
       for (const event of subscriptionsOf(def, participant)) this.bus.addRule(`${participant}-${event}`, subscriptionPattern(def, event), queue);
@@ -300,6 +303,12 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
 
   async sagaRecord(sagaId: string): Promise<SagaRecord | undefined> {
     return readSagaRecord(this.client, this.tableName, sagaId);
+  }
+
+  /** The work queue or DLQ with this ARN (records carry it as `eventSourceARN`). */
+  queueByArn(arn: string): LocalQueue | undefined {
+    for (const c of this.consumers.values()) for (const q of [c.queue, c.dlq]) if (q.arn === arn) return q;
+    return undefined;
   }
 
   consumer(name: string): ConsumerWiring {

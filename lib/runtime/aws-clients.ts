@@ -1,6 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { ENV } from '../core/env.js';
 
 /** Shared client options: `AWS_ENDPOINT_URL` (LocalStack, DynamoDB Local) is honoured explicitly. */
@@ -21,4 +22,8 @@ export function createDocumentClient(config: DynamoDBClientConfig = clientConfig
 
 export function createEventBridgeClient(config = clientConfig()): EventBridgeClient {
   return new EventBridgeClient(config);
+}
+
+export function createSqsClient(config = clientConfig()): SQSClient {
+  return new SQSClient(config);
 }

@@ -14,3 +14,4 @@ export * from './step-runner.js';
 export * from './step-types.js';
 export * from './tracker.js';
 export * from './from-env.js';
+export * from './forward-recovery.js';

@@ -5,7 +5,8 @@ import { parseEventBridgeBody, validateEvent, type ValidatedEvent } from '../cor
 import { ENV, readEnv, readIntEnv, readOptionalEnv } from '../core/env.js';
 import { EnvelopeError, type RejectionReason } from '../core/errors.js';
 import { reactionsTo } from '../core/model.js';
-import { createDocumentClient } from './aws-clients.js';
+import { createDocumentClient, createSqsClient } from './aws-clients.js';
+import { DEFAULT_BACKOFF, recoverFailedRecord, sqsVisibility, type BackoffPolicy, type FailedRecordInfo, type VisibilityPort } from './forward-recovery.js';
 import { StepContractError } from './errors.js';
 import { emfMetrics, jsonLogger, METRIC, randomIds, systemClock, type Clock, type IdSource, type Logger, type LogLevel, type Metrics } from './ports.js';
 import { recordRejection } from './rejections.js';
@@ -31,7 +32,15 @@ export interface ParticipantDeps {
   readonly faults?: CommitFaults;
   /** Called with each record's outcome (local cloud timelines, tests). @default none */
   readonly onOutcome?: (outcome: RecordOutcome) => void;
+  /** Shortens a failed message's visibility to the retry backoff. @default none (the queue's visibility timeout applies) */
+  readonly visibility?: VisibilityPort;
+  /** The queue's maxReceiveCount: a message failing on that receive leaves a failure record. @default none (no failure records) */
+  readonly maxReceiveCount?: number;
+  /** Retry delays of failed messages. @default 2 s doubling, at most 15 min */
+  readonly backoff?: BackoffPolicy;
 }
+
+type OptionalDeps = 'faults' | 'onOutcome' | 'visibility' | 'maxReceiveCount' | 'backoff';
 
 export type RecordOutcome =
   | ({ readonly messageId: string; readonly eventId: string; readonly sagaId: string; readonly type: string; readonly participant: string; readonly step: string; readonly phase: string } & StepRunOutcome)
@@ -50,6 +59,9 @@ export function participantDepsFromEnv(def: AnySagaDefinition, participant: stri
     logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel),
     metrics: emfMetrics('SagaChoreography', { Saga: def.name }),
     maxConflictReruns: readIntEnv(ENV.MAX_CONFLICT_RERUNS, 3),
+    visibility: sqsVisibility(createSqsClient()),
+    maxReceiveCount: readIntEnv(ENV.MAX_RECEIVE_COUNT, 5),
+    backoff: { ...DEFAULT_BACKOFF, baseSeconds: readIntEnv(ENV.RETRY_BASE_SECONDS, DEFAULT_BACKOFF.baseSeconds) },
   };
 }
 
@@ -74,7 +86,7 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
   deps?: ParticipantDeps,
 ): (event: SQSEvent) => Promise<SQSBatchResponse> {
   checkImplementations(def, participant, steps as unknown as Record<string, AnyStepImplementation>);
-  let resolved: Required<Omit<ParticipantDeps, 'faults' | 'onOutcome'>> & Pick<ParticipantDeps, 'faults' | 'onOutcome'> | undefined;
+  let resolved: Required<Omit<ParticipantDeps, OptionalDeps>> & Pick<ParticipantDeps, OptionalDeps> | undefined;
   const resolve = () => {
     if (resolved) return resolved;
     const d = deps ?? participantDepsFromEnv(def, participant);
@@ -90,7 +102,7 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
   };
   const impls = steps as unknown as Record<string, AnyStepImplementation>;
 
-  async function handleRecord(record: SQSRecord): Promise<boolean> {
+  async function handleRecord(record: SQSRecord, seen: { info?: Omit<FailedRecordInfo, 'participant' | 'error'>; reason?: string }): Promise<boolean> {
     const d = resolve();
     const reject = async (reason: RejectionReason, message: string, extra: { sagaId?: string; eventId?: string } = {}): Promise<boolean> => {
       await recordRejection(d.client, d.tableName, {
@@ -120,15 +132,39 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
     if (!reaction) {
       return reject('not-subscribed', `Participant "${participant}" has no reaction to ${envelope.type}; check the EventBridge rule of its queue.`, { sagaId: envelope.sagaId, eventId: envelope.eventId });
     }
+    seen.info = { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, step: reaction.step, phase: reaction.phase, ...(reaction.spec.mustSucceed ? { mustSucceed: true } : {}) };
     const outcome = await runReaction(def, reaction, validated, impls[reaction.step]!, d);
     d.onOutcome?.({ messageId: record.messageId, eventId: envelope.eventId, sagaId: envelope.sagaId, type: envelope.type, participant, step: reaction.step, phase: reaction.phase, ...outcome });
     if (outcome.kind === 'reject') return reject('handler-rejected', outcome.reason, { sagaId: envelope.sagaId, eventId: envelope.eventId });
     if (outcome.kind === 'retry') {
       d.metrics.count(METRIC.retries, 1, { Participant: participant });
       d.logger.log('info', 'step will be retried', { participant, step: reaction.step, eventId: envelope.eventId, reason: outcome.reason });
+      seen.reason = `retryLater: ${outcome.reason}`;
+      if (outcome.delaySeconds !== undefined) seen.info = { ...seen.info, delaySeconds: outcome.delaySeconds };
       return false;
     }
     return true;
+  }
+
+  /** Forward recovery of a failed record: backoff, and a failure record on its last receive. */
+  async function retryWithBackoff(record: SQSRecord, info: FailedRecordInfo): Promise<void> {
+    const d = resolve();
+    try {
+      await recoverFailedRecord(record, info, {
+        client: d.client,
+        tableName: d.tableName,
+        now: d.clock.now(),
+        ...(d.visibility ? { visibility: d.visibility } : {}),
+        ...(d.maxReceiveCount !== undefined ? { maxReceiveCount: d.maxReceiveCount } : {}),
+        ...(d.backoff ? { backoff: d.backoff } : {}),
+        onLastAttempt: (f) => {
+          d.metrics.count(METRIC.lastAttemptFailures, 1, { Participant: participant });
+          d.logger.log('error', 'message failed its last allowed attempt; it moves to the DLQ', { participant, messageId: f.messageId, sagaId: f.sagaId, step: f.step, error: f.error });
+        },
+      });
+    } catch (error) {
+      d.logger.log('error', 'could not record a failed message', { participant, messageId: record.messageId, error: (error as Error).message });
+    }
   }
 
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
@@ -137,15 +173,20 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
     // the local cloud deterministic; Lambda concurrency comes from parallel batches.
     for (const record of event.Records) {
       let ok = false;
+      const seen: { info?: Omit<FailedRecordInfo, 'participant' | 'error'>; reason?: string } = {};
       try {
-        ok = await handleRecord(record);
+        ok = await handleRecord(record, seen);
       } catch (error) {
         const d = resolve();
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        seen.reason = message;
         d.logger.log('error', 'record failed; it returns to the queue', { participant, messageId: record.messageId, error: message });
         d.onOutcome?.({ messageId: record.messageId, kind: 'error', message, participant });
       }
-      if (!ok) batchItemFailures.push({ itemIdentifier: record.messageId });
+      if (!ok) {
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        await retryWithBackoff(record, { ...seen.info, participant, error: seen.reason ?? 'unknown failure' });
+      }
     }
     return { batchItemFailures };
   };

@@ -43,6 +43,18 @@ export const METRIC = {
   rejections: 'Rejections',
   conflicts: 'ConflictReruns',
   retries: 'StepRetries',
+  /** Messages that failed their last allowed receive (on their way to a DLQ). */
+  lastAttemptFailures: 'LastAttemptFailures',
+  sagasTimedOut: 'SagasTimedOut',
+  eventsRepublished: 'EventsRepublished',
+  /** Sagas newly flagged failed-needs-attention; alarm on it. */
+  sagasFlagged: 'SagasFlagged',
+  sagasVisited: 'ReconcilerSagasVisited',
+  reconcilerItemsRead: 'ReconcilerItemsRead',
+  discrepancies: 'ReconcileDiscrepancies',
+  repairs: 'ReconcileRepairs',
+  checkErrors: 'ReconcileCheckErrors',
+  deadLetters: 'DeadLetterMessages',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

@@ -34,7 +34,8 @@ export function createStepContext(input: StepContextInput) {
     event: { id: envelope.eventId, type: envelope.type, producer: envelope.producer, occurredAt: envelope.occurredAt },
     payload,
     emit: (type: string, p: unknown): Emission => ({ type, payload: p }),
-    retryLater: (reason: string): StepResult => ({ kind: 'retry', reason }),
+    retryLater: (reason: string, options?: { delaySeconds?: number }): StepResult =>
+      options?.delaySeconds === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, delaySeconds: options.delaySeconds },
     reject: (reason: string): StepResult => ({ kind: 'reject', reason }),
     done: (...events: Emission[]): StepResult => ({ kind: 'done', events }),
   };

@@ -35,7 +35,7 @@ export interface StepRunnerDeps {
 export type StepRunOutcome =
   | { readonly kind: 'committed'; readonly state: BarrierState; readonly events: readonly string[] }
   | { readonly kind: 'duplicate' | 'hanging-refused' }
-  | { readonly kind: 'ignored' | 'retry' | 'reject'; readonly reason: string };
+  | { readonly kind: 'ignored' | 'retry' | 'reject'; readonly reason: string; readonly delaySeconds?: number };
 
 /**
  * Runs one reaction of a participant to one validated event and commits barrier + business writes
@@ -64,6 +64,7 @@ export async function runReaction(
     const now = deps.clock.now();
     const ctx = createStepContext({ def, reaction, validated, client: deps.client, tableName: deps.tableName, now, forward });
     const result: StepResult = reaction.phase === 'forward' ? await impl.forward(ctx.forwardView) : await impl.compensate!(ctx.compensateView);
+    if (result.kind === 'retry' && result.delaySeconds !== undefined) return { kind: 'retry', reason: result.reason, delaySeconds: result.delaySeconds };
     if (result.kind === 'retry' || result.kind === 'reject') return { kind: result.kind, reason: result.reason };
     if (result.kind === 'ignored') {
       if (reaction.phase !== 'compensate' || forward?.status !== 'done' || !reaction.spec.pivot) {

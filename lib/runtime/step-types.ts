@@ -21,7 +21,7 @@ export interface Emission<E extends string = string> {
 export type StepResult =
   | { readonly kind: 'done'; readonly events: readonly Emission[] }
   | { readonly kind: 'failed'; readonly reason: string; readonly events: readonly Emission[] }
-  | { readonly kind: 'retry'; readonly reason: string }
+  | { readonly kind: 'retry'; readonly reason: string; readonly delaySeconds?: number }
   | { readonly kind: 'reject'; readonly reason: string }
   | { readonly kind: 'ignored'; readonly reason: string };
 
@@ -45,8 +45,12 @@ interface CommonContext {
   readonly now: Date;
   /** Consistent reads and staged writes, committed in the step's single transaction. */
   readonly db: StepDb;
-  /** Transient trouble: the message goes back to the queue and is retried. */
-  retryLater(reason: string): StepResult;
+  /**
+   * Transient trouble: the message goes back to the queue and is retried — after `delaySeconds`
+   * when given, else after the participant's backoff (2 s doubling per receive) — and ends in the
+   * DLQ after the queue's maxReceiveCount.
+   */
+  retryLater(reason: string, options?: { readonly delaySeconds?: number }): StepResult;
   /** Poison: never retried, kept in a rejection record with the reason. */
   reject(reason: string): StepResult;
 }
