@@ -1,0 +1,307 @@
+import { ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { AnySagaDefinition } from '../core/definition.js';
+import type { CommitFaults } from '../runtime/step-runner.js';
+import { RETRYABLE_ENTRY_ERRORS } from '../runtime/relay.js';
+import { TRACKER, type ConsumerWiring, type LocalCloud } from './cloud.js';
+import { LocalCloudError } from './errors.js';
+import { makePoison, POISON_KINDS, type PoisonKind } from './poison.js';
+import type { LocalMessage } from './queue.js';
+import { SeededRandom } from './random.js';
+
+/**
+ * The fault knobs of a simulation. Each is a probability per opportunity:
+ *
+ * | knob | opportunity | what happens |
+ * |---|---|---|
+ * | `duplicate` | a message's first delivery | a copy is enqueued, now or up to 10 min later (at-least-once delivery) |
+ * | `reorder` | a receive | the visible messages are shuffled; with p/10 per message, it is held back 1–30 s and overtaken |
+ * | `crashBeforeCommit` | a step about to commit | the process dies before the transaction: nothing commits, the batch returns |
+ * | `crashAfterCommit` | a committed step | the process dies after the transaction: the batch returns and is redelivered |
+ * | `publishFailure` | a PutEvents entry | the entry fails: ⅔ retryable (`InternalFailure`, `ThrottlingException`), ⅓ a non-retryable code that keeps failing until the stream gives the record up |
+ * | `throttle` | a DynamoDB call made by a consumer | `ThrottlingException` / `ProvisionedThroughputExceededException`, or a transaction cancelled with `TransactionConflict` |
+ * | `poison` | a message delivery | a malformed message derived from it is put in the same queue |
+ * | `stall` | a participant invocation | the participant stops answering for 30–300 s: received batches time out and come back |
+ */
+export interface FaultPlan {
+  readonly duplicate: number;
+  readonly reorder: number;
+  readonly crashBeforeCommit: number;
+  readonly crashAfterCommit: number;
+  readonly publishFailure: number;
+  readonly throttle: number;
+  readonly poison: number;
+  readonly stall: number;
+}
+export type FaultKind = keyof FaultPlan;
+export const FAULT_KINDS: readonly FaultKind[] = ['duplicate', 'reorder', 'crashBeforeCommit', 'crashAfterCommit', 'publishFailure', 'throttle', 'poison', 'stall'];
+export const NO_FAULTS: FaultPlan = { duplicate: 0, reorder: 0, crashBeforeCommit: 0, crashAfterCommit: 0, publishFailure: 0, throttle: 0, poison: 0, stall: 0 };
+
+/** Non-retryable PutEvents entry codes the relay reports as failed instead of retrying. */
+export const NON_RETRYABLE_PUBLISH_ERRORS = ['AccessDeniedException', 'MalformedDetail'] as const;
+const RETRYABLE_PUBLISH_ERRORS = ['InternalFailure', 'ThrottlingException'] as const;
+
+/** A poison message the injector put in a queue: the input the invariant checker holds the system to. */
+export interface InjectedPoison {
+  readonly messageId: string;
+  /** The local cloud consumer whose queue received it (`tracker` for the tracker). */
+  readonly consumer: string;
+  readonly kind: PoisonKind;
+  readonly expectedReason: string;
+  readonly body: string;
+}
+
+/** Thrown out of a consumer invocation that "crashed": the local cloud returns the whole batch. */
+export class SimulatedCrashError extends LocalCloudError {
+  constructor(consumer: string, where: string) {
+    super(`Simulated crash of ${consumer} ${where}.`, { consumer });
+    this.name = 'SimulatedCrashError';
+  }
+}
+
+export interface FaultInjectorOptions {
+  /**
+   * Attempts a non-retryable PutEvents failure keeps failing for, so the stream source gives the
+   * record up and the outbox row stays unpublished (the reconciler's case). @default 6 (1 + the
+   * local stream poller's 5 retries)
+   */
+  readonly stickyPublishFailures?: number;
+  /** Stall length range in ms. @default [30_000, 300_000] */
+  readonly stallMs?: readonly [number, number];
+  /** Latest a duplicate copy is delivered, in seconds. @default 600 */
+  readonly maxDuplicateDelaySeconds?: number;
+}
+
+/**
+ * Seeded fault injection onto a {@link LocalCloud}. Create it before the cloud (its
+ * {@link commitFaults} go into the cloud's options), then {@link attach} it. Every decision is drawn
+ * from its own generator, seeded from the simulation seed, in the cloud's single-threaded order — so
+ * the same seed gives the same fault schedule. {@link heal} stops all faults (the end of the storm).
+ *
+ * @example
+ * ```ts
+ * const faults = new FaultInjector({ ...NO_FAULTS, duplicate: 0.1, crashAfterCommit: 0.03 }, seed);
+ * const cloud = await LocalCloud.start({ definition, participants, seed, commitFaults: faults.commitFaults });
+ * faults.attach(cloud);
+ * ```
+ */
+export class FaultInjector {
+  /** Injected faults by kind (plus finer-grained counters such as `publishFailurePermanent`). */
+  readonly counts: Record<string, number> = {};
+  readonly poison: InjectedPoison[] = [];
+  readonly commitFaults: CommitFaults;
+  private readonly random: SeededRandom;
+  private healed = false;
+  private cloud: LocalCloud | undefined;
+  private current: { consumer: string; crashed: boolean } | undefined;
+  private readonly stalledUntil = new Map<string, number>();
+  private readonly stickyPublish = new Map<string, number>();
+  private readonly considered = new WeakSet<LocalMessage>();
+  private readonly sticky: number;
+  private readonly stallMs: readonly [number, number];
+  private readonly maxDuplicateDelayMs: number;
+  private readonly poisonKinds = Object.keys(POISON_KINDS) as PoisonKind[];
+
+  constructor(
+    readonly plan: FaultPlan,
+    seed: number,
+    options: FaultInjectorOptions = {},
+  ) {
+    for (const kind of FAULT_KINDS) {
+      const p = plan[kind];
+      if (!(typeof p === 'number' && p >= 0 && p <= 1)) throw new LocalCloudError(`Fault probability "${kind}" must be a number in [0, 1], got ${JSON.stringify(p)}.`, { kind });
+      this.counts[kind] = 0;
+    }
+    this.random = new SeededRandom((seed * 2654435761) ^ 0x5eedfa17);
+    this.sticky = options.stickyPublishFailures ?? 6;
+    this.stallMs = options.stallMs ?? [30_000, 300_000];
+    this.maxDuplicateDelayMs = (options.maxDuplicateDelaySeconds ?? 600) * 1000;
+    this.commitFaults = {
+      beforeCommit: (info) => this.aroundCommit('crashBeforeCommit', `before committing ${info.participant}.${info.step}`),
+      afterCommit: (info) => this.aroundCommit('crashAfterCommit', `after committing ${info.participant}.${info.step}`),
+    };
+  }
+
+  /** Installs the hooks on a started cloud (its definition must be the one the poison is made for). */
+  attach(cloud: LocalCloud): this {
+    if (this.cloud) throw new LocalCloudError('This FaultInjector is already attached to a local cloud.');
+    this.cloud = cloud;
+    cloud.pickMessages = (consumer, candidates) => this.pick(consumer, candidates);
+    cloud.beforeInvoke = (consumer, messages) => this.beforeInvoke(consumer, messages);
+    cloud.bus.entryFault = (entry) => this.entryFault(entry);
+    for (const [name, wiring] of [...cloud.consumers]) cloud.consumers.set(name, { ...wiring, handler: this.wrap(wiring) });
+    cloud.client.middlewareStack.add((next, context) => async (args) => {
+      this.maybeThrottle(context.commandName ?? '', args.input as { TransactItems?: unknown[] });
+      return next(args);
+    }, { step: 'initialize', name: 'simulatedThrottling', priority: 'high' });
+    return this;
+  }
+
+  /** Stops injecting: stalls end, held-back publishes go through, no new faults of any kind. */
+  heal(): void {
+    this.healed = true;
+    this.stalledUntil.clear();
+    this.stickyPublish.clear();
+  }
+
+  get isHealed(): boolean {
+    return this.healed;
+  }
+
+  private bump(kind: string, n = 1): void {
+    this.counts[kind] = (this.counts[kind] ?? 0) + n;
+  }
+
+  private roll(kind: FaultKind): boolean {
+    return !this.healed && this.random.chance(this.plan[kind]);
+  }
+
+  private get def(): AnySagaDefinition {
+    return this.cloud!.definition;
+  }
+
+  private now(): number {
+    return this.cloud!.clock.now();
+  }
+
+  /** Reordering: shuffle what a receive sees; now and then hold a message back so others overtake it. */
+  private pick(_consumer: string, candidates: LocalMessage[]): LocalMessage[] {
+    if (this.healed || this.plan.reorder === 0) return candidates;
+    const holdP = this.plan.reorder / 10;
+    const eligible: LocalMessage[] = [];
+    for (const m of candidates) {
+      if (!this.considered.has(m)) {
+        this.considered.add(m);
+        if (m.receiveCount === 0 && this.random.chance(holdP)) {
+          m.visibleAt = this.now() + 1_000 + this.random.int(29_000);
+          this.bump('reorder');
+          this.bump('reorderHeldBack');
+          continue;
+        }
+      }
+      eligible.push(m);
+    }
+    if (eligible.length > 1 && this.roll('reorder')) {
+      this.bump('reorder');
+      return this.random.shuffle(eligible);
+    }
+    return eligible;
+  }
+
+  private beforeInvoke(consumer: string, messages: LocalMessage[]): boolean {
+    if (this.healed) return true;
+    const isParticipant = consumer !== TRACKER;
+    const until = this.stalledUntil.get(consumer);
+    if (until !== undefined) {
+      if (this.now() < until) {
+        this.bump('stalledBatches');
+        return false;
+      }
+      this.stalledUntil.delete(consumer);
+    }
+    if (isParticipant && this.roll('stall')) {
+      const [min, max] = this.stallMs;
+      this.stalledUntil.set(consumer, this.now() + min + this.random.int(max - min + 1));
+      this.bump('stall');
+      this.bump('stalledBatches');
+      return false;
+    }
+    const queue = this.cloud!.consumer(consumer).queue;
+    for (const m of messages) {
+      if (m.receiveCount === 1 && this.roll('duplicate')) {
+        // At-least-once: EventBridge or SQS hands the same event over again, soon or much later.
+        const late = this.random.chance(0.5);
+        const delayMs = late ? 5_000 + this.random.int(this.maxDuplicateDelayMs - 5_000) : this.random.int(5_000);
+        queue.send(m.body, { delaySeconds: delayMs / 1000 });
+        this.bump('duplicate');
+      }
+      if (this.roll('poison')) this.injectPoison(consumer, m.body);
+    }
+    return true;
+  }
+
+  private injectPoison(consumer: string, sample: string): void {
+    const kind = this.poisonKinds[this.random.int(this.poisonKinds.length)]!;
+    const poison = makePoison(this.def, kind, sample, this.random);
+    if (!poison) return;
+    const messageId = this.cloud!.consumer(consumer).queue.send(poison.body);
+    this.poison.push({ messageId, consumer, kind, expectedReason: poison.expectedReason, body: poison.body });
+    this.bump('poison');
+  }
+
+  /** Crash hooks: a dead process commits nothing more in this invocation. */
+  private aroundCommit(kind: 'crashBeforeCommit' | 'crashAfterCommit', where: string): void {
+    const current = this.current;
+    if (!current) return;
+    if (current.crashed) {
+      if (kind === 'crashBeforeCommit') throw new SimulatedCrashError(current.consumer, 'earlier in this batch');
+      return;
+    }
+    if (this.roll(kind)) {
+      current.crashed = true;
+      this.bump(kind);
+      throw new SimulatedCrashError(current.consumer, where);
+    }
+  }
+
+  private wrap(wiring: ConsumerWiring): ConsumerWiring['handler'] {
+    return async (event) => {
+      const current = { consumer: wiring.name, crashed: false };
+      this.current = current;
+      try {
+        const response = await wiring.handler(event);
+        // Lambda never saw a response from a crashed process: the whole batch becomes visible again.
+        if (current.crashed) throw new SimulatedCrashError(wiring.name, 'during the batch');
+        return response;
+      } finally {
+        this.current = undefined;
+      }
+    };
+  }
+
+  private maybeThrottle(command: string, input: { TransactItems?: unknown[] }): void {
+    if (!this.current || this.current.crashed || !this.roll('throttle')) return;
+    this.bump('throttle');
+    const $metadata = { httpStatusCode: 400 };
+    if (command === 'TransactWriteItemsCommand' && this.random.chance(0.5)) {
+      this.bump('throttleTransactionConflict');
+      const n = Math.max(1, input.TransactItems?.length ?? 1);
+      const hit = this.random.int(n);
+      const reasons = Array.from({ length: n }, (_, i) => (i === hit ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' } : { Code: 'None' }));
+      throw new TransactionCanceledException({ message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`, $metadata, CancellationReasons: reasons });
+    }
+    if (this.random.chance(0.5)) throw new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded (simulated).', $metadata });
+    throw new ThrottlingException({ message: 'Throughput exceeds the current capacity of your table or index (simulated).', $metadata });
+  }
+
+  private entryFault(entry: PutEventsRequestEntry): string | undefined {
+    if (this.healed) return undefined;
+    const key = envelopeIdOf(entry);
+    const left = key ? this.stickyPublish.get(key) : undefined;
+    if (key && left !== undefined) {
+      if (left <= 1) this.stickyPublish.delete(key);
+      else this.stickyPublish.set(key, left - 1);
+      return NON_RETRYABLE_PUBLISH_ERRORS[0];
+    }
+    if (!this.roll('publishFailure')) return undefined;
+    this.bump('publishFailure');
+    if (key && this.random.chance(1 / 3)) {
+      this.bump('publishFailurePermanent');
+      const code = NON_RETRYABLE_PUBLISH_ERRORS[this.random.int(NON_RETRYABLE_PUBLISH_ERRORS.length)]!;
+      if (this.sticky > 1) this.stickyPublish.set(key, this.sticky - 1);
+      return code;
+    }
+    const code = RETRYABLE_PUBLISH_ERRORS[this.random.int(RETRYABLE_PUBLISH_ERRORS.length)]!;
+    if (!RETRYABLE_ENTRY_ERRORS.has(code)) throw new LocalCloudError(`Fault table out of date: ${code} should be retryable.`);
+    return code;
+  }
+}
+
+function envelopeIdOf(entry: PutEventsRequestEntry): string | undefined {
+  try {
+    const detail = JSON.parse(entry.Detail ?? '') as { eventId?: unknown };
+    return typeof detail.eventId === 'string' ? detail.eventId : undefined;
+  } catch {
+    return undefined;
+  }
+}

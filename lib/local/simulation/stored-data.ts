@@ -1,0 +1,161 @@
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ITEM_KIND, KEY, producerOfOutboxKey } from '../../core/keys.js';
+import type { BarrierState } from '../../runtime/barrier.js';
+
+/** A participant's step record (its barrier), as stored. */
+export interface StoredStep {
+  readonly participant: string;
+  readonly step: string;
+  readonly sagaId: string;
+  readonly state: BarrierState;
+  readonly forwardEventId?: string;
+  readonly forwardAt?: string;
+  readonly compensateEventId?: string;
+  readonly compensatedAt?: string;
+  readonly reason?: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+  readonly emitted?: readonly string[];
+  readonly compensationEmitted?: readonly string[];
+}
+
+/** An outbox row, as stored (detail parsed to the envelope's event id and type). */
+export interface StoredOutboxRow {
+  readonly producer: string;
+  readonly pk: string;
+  readonly sk: string;
+  readonly sagaId: string;
+  /** The row's own `eventId` attribute. */
+  readonly eventId: string;
+  /** `eventId` inside the envelope (`detail`) — what consumers and the bus see. */
+  readonly envelopeEventId: string | undefined;
+  readonly type: string;
+  readonly republishOf?: string;
+}
+
+export interface StoredRejection {
+  readonly consumer: string;
+  readonly messageId: string;
+  readonly reason: string;
+  readonly body: string;
+  readonly bodyTruncated: boolean;
+  readonly bodyLength?: number;
+  readonly sagaId?: string;
+}
+
+/** The saga record fields the checks read. */
+export interface StoredSaga {
+  readonly sagaId: string;
+  readonly status: string;
+  readonly terminalEvent?: string;
+  readonly flaggedReason?: string;
+  readonly timeline: readonly { readonly eventId: string; readonly type: string; readonly producer: string }[];
+}
+
+/**
+ * Everything in the saga table, sorted into what the invariant checks read. Built from one
+ * consistent scan after the run, so the checks judge the data the system left, not counters kept
+ * by the simulator.
+ */
+export interface StoredData {
+  readonly sagas: Map<string, StoredSaga>;
+  /** Step records by saga id (the initiator's start barrier included). */
+  readonly steps: Map<string, StoredStep[]>;
+  readonly outbox: StoredOutboxRow[];
+  readonly rejections: StoredRejection[];
+  /** Every other item (business items, failure records, reconciler reports) by partition key. */
+  readonly items: Map<string, Record<string, unknown>[]>;
+  readonly itemCount: number;
+}
+
+const STEP_PK = /^([a-z][a-z0-9-]*)#saga#(.+)$/;
+
+/** Reads the whole table with a consistent, parallel scan and sorts the items. */
+export async function readStoredData(client: DynamoDBDocumentClient, tableName: string, segments = 4): Promise<StoredData> {
+  const data: StoredData = { sagas: new Map(), steps: new Map(), outbox: [], rejections: [], items: new Map(), itemCount: 0 };
+  const pages = await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      const items: Record<string, unknown>[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, Segment: segment, TotalSegments: segments, ExclusiveStartKey: startKey }));
+        items.push(...(out.Items ?? []));
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+      return items;
+    }),
+  );
+  // Sort by key so the order of everything derived from the scan does not depend on segments.
+  const all = pages.flat().sort((a, b) => compareKeys(a, b));
+  for (const item of all) classify(data, item);
+  (data as { itemCount: number }).itemCount = all.length;
+  return data;
+}
+
+function compareKeys(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  const ka = `${String(a[KEY.partition])}\u0000${String(a[KEY.sort])}`;
+  const kb = `${String(b[KEY.partition])}\u0000${String(b[KEY.sort])}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function classify(data: StoredData, item: Record<string, unknown>): void {
+  const pk = String(item[KEY.partition]);
+  const kind = item[KEY.kind];
+  if (kind === ITEM_KIND.saga) {
+    data.sagas.set(String(item.sagaId), {
+      sagaId: String(item.sagaId),
+      status: String(item.status),
+      ...(typeof item.terminalEvent === 'string' ? { terminalEvent: item.terminalEvent } : {}),
+      ...(typeof item.flaggedReason === 'string' ? { flaggedReason: item.flaggedReason } : {}),
+      timeline: ((item.timeline as { eventId: string; type: string; producer: string }[] | undefined) ?? []).map((t) => ({ eventId: t.eventId, type: t.type, producer: t.producer })),
+    });
+    return;
+  }
+  if (kind === ITEM_KIND.outbox) {
+    let envelopeEventId: string | undefined;
+    try {
+      const parsed = JSON.parse(String(item.detail)) as { eventId?: unknown };
+      envelopeEventId = typeof parsed.eventId === 'string' ? parsed.eventId : undefined;
+    } catch {
+      envelopeEventId = undefined;
+    }
+    data.outbox.push({
+      producer: producerOfOutboxKey(pk) ?? '?',
+      pk,
+      sk: String(item[KEY.sort]),
+      sagaId: String(item.sagaId),
+      eventId: String(item.eventId),
+      envelopeEventId,
+      type: String(item.type),
+      ...(typeof item.republishOf === 'string' ? { republishOf: item.republishOf } : {}),
+    });
+    return;
+  }
+  if (kind === ITEM_KIND.rejection) {
+    data.rejections.push({
+      consumer: String(item.consumer),
+      messageId: String(item.messageId),
+      reason: String(item.reason),
+      body: String(item.body ?? ''),
+      bodyTruncated: item.bodyTruncated === true,
+      ...(typeof item.bodyLength === 'number' ? { bodyLength: item.bodyLength } : {}),
+      ...(typeof item.sagaId === 'string' ? { sagaId: item.sagaId } : {}),
+    });
+    return;
+  }
+  const step = STEP_PK.exec(pk);
+  if (kind === ITEM_KIND.step && step) {
+    const sagaId = String(item.sagaId ?? step[2]);
+    const list = data.steps.get(sagaId) ?? [];
+    list.push({
+      ...(item as unknown as StoredStep),
+      participant: String(item.participant ?? step[1]),
+      step: String(item.step ?? String(item[KEY.sort]).replace(/^step#/, '')),
+      sagaId,
+    });
+    data.steps.set(sagaId, list);
+    return;
+  }
+  const list = data.items.get(pk) ?? [];
+  list.push(item);
+  data.items.set(pk, list);
+}
