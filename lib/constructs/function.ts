@@ -45,6 +45,15 @@ export interface SagaFunctionOptions {
  * A bundled Node.js function with its own role and log group. The role starts empty except for
  * writing to its own log group (no AWS managed policy); every other permission is granted
  * explicitly by the construct that owns the function.
+ *
+ * @example
+ * ```ts
+ * const fn = new SagaFunction(this, 'Handler', {
+ *   entry: 'functions/order/payment.ts', description: 'payment', timeout: Duration.seconds(30), memorySize: 256,
+ *   architecture: lambda.Architecture.ARM_64, tracing: lambda.Tracing.ACTIVE, logRetention: logs.RetentionDays.ONE_MONTH,
+ *   environment: { [ENV.PARTICIPANT]: 'payment' },
+ * });
+ * ```
  */
 export class SagaFunction extends Construct {
   readonly function: NodejsFunction;

@@ -29,7 +29,13 @@ export interface ChoreographyAttributes {
 
 /**
  * A choreography from another stack or app: participants can be added to it; its relay,
- * tracker and reconciler stay where they were created.
+ * tracker and reconciler stay where they were created. Made by {@link Choreography.fromAttributes}.
+ *
+ * @example
+ * ```ts
+ * const saga = Choreography.fromAttributes(teamStack, 'Order', { definition: orderSaga, eventBus: shared.eventBus, table: shared.table });
+ * saga.addParticipant('payment', { entry: 'functions/order/payment.ts' });
+ * ```
  */
 export class ImportedChoreography extends ChoreographyBase {
   readonly definition: AnySagaDefinition;

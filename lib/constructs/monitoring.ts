@@ -61,6 +61,13 @@ export interface ChoreographyDashboardProps {
  * One dashboard per choreography: saga flow (events published, steps, compensations, rejections),
  * relay health (iterator age, errors, failed stream batches) and dead letters per consumer.
  * Participants added later in the same stack append their DLQ depth through {@link addDeadLetterQueue}.
+ * Created by {@link Choreography} unless `dashboard: false`.
+ *
+ * @example
+ * ```ts
+ * const { dashboard } = new Choreography(stack, 'Order', { definition: orderSaga });
+ * dashboard?.addDeadLetterQueue('legacy-billing', billingDlq);
+ * ```
  */
 export class ChoreographyDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;

@@ -22,6 +22,7 @@ export interface SagaReconcilerProps {
   readonly architecture: lambda.Architecture;
   readonly tracing: lambda.Tracing;
   readonly logRetention: logs.RetentionDays;
+  /** @default no alarm actions */
   readonly alarmTopic?: sns.ITopic;
   readonly every: Duration;
   readonly timeout: Duration;
@@ -33,17 +34,25 @@ export interface SagaReconcilerProps {
 /**
  * Item prefixes the reconciler may write: outbox rows of any producer (it republishes a lost
  * publish by writing a copy of the row, which the relay then publishes — it never calls
- * PutEvents itself), saga records (flags a stuck saga) and its own items (reports, the timeout
+ * PutEvents itself), saga records (timeouts, stuck sagas), participants' failure records (takes
+ * them out of the open index once handled) and its own items (reports, check claims, the timeout
  * event's outbox row `reconciler#outbox#…`).
  */
-export const RECONCILER_WRITE_PATTERNS = ['*#outbox#*', `${sagaKey('').pk}*`, `${ownPrefix(RECONCILER)}*`] as const;
+export const RECONCILER_WRITE_PATTERNS = ['*#outbox#*', `${sagaKey('').pk}*`, '*#failed', `${ownPrefix(RECONCILER)}*`] as const;
 /** It also reads participants' step records (`<participant>#saga#<id>`) to explain a stuck saga. */
 export const RECONCILER_READ_PATTERNS = [...RECONCILER_WRITE_PATTERNS, '*#saga#*'] as const;
 
 /**
  * The scheduled reconciliation Lambda: finds overdue and stuck sagas through the sparse
  * `open-sagas` index (cost grows with open sagas, not with the table), publishes timeouts and
- * lost events through the outbox, and reports dead letters (it gets `SAGA_DLQ_URLS`).
+ * lost events through the outbox, and reports dead letters (it gets `SAGA_DLQ_URLS`). Created by
+ * {@link Choreography}.
+ *
+ * @example
+ * ```ts
+ * const choreography = new Choreography(stack, 'Order', { definition: orderSaga, reconcileEvery: Duration.minutes(5) });
+ * choreography.reconciler.grantCheckReads(); // only when the reconciler entry registers checks (对账)
+ * ```
  */
 export class SagaReconciler extends Construct {
   readonly function: lambda.IFunction;
@@ -52,10 +61,12 @@ export class SagaReconciler extends Construct {
   readonly schedule: events.Rule;
   readonly alarms: cloudwatch.Alarm[];
   private readonly dlqUrls: Record<string, string> = {};
+  private readonly tableArn: string;
 
   constructor(scope: Construct, id: string, props: SagaReconcilerProps) {
     super(scope, id);
     const def = props.definition;
+    this.tableArn = props.table.tableArn;
     this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
     const fn = new SagaFunction(this, 'Reconciler', {
       entry: props.entry,
@@ -103,6 +114,15 @@ export class SagaReconciler extends Construct {
       ),
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, `saga ${def.name}: reconciler DLQ (failed scheduled runs)`, props.alarmTopic),
     ];
+  }
+
+  /**
+   * Lets reconciliation checks (对账) read the whole table: a check compares items across
+   * participants (e.g. stock against orders), which no key prefix fences. Read-only; writes stay
+   * fenced. Call it only when you register checks.
+   */
+  grantCheckReads(): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee: this.function, actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'], resourceArns: [this.tableArn] });
   }
 
   /** Adds a participant's DLQ to `SAGA_DLQ_URLS` and lets the reconciler read its depth. */

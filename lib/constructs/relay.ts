@@ -25,6 +25,7 @@ export interface OutboxRelayProps {
   readonly architecture: lambda.Architecture;
   readonly tracing: lambda.Tracing;
   readonly logRetention: logs.RetentionDays;
+  /** @default no alarm actions */
   readonly alarmTopic?: sns.ITopic;
   readonly batchSize: number;
   readonly retryAttempts: number;
@@ -43,7 +44,13 @@ export interface OutboxRelayProps {
  * (TTL deletes and every other write never invoke it), with bounded retries, bisect on error,
  * partial batch responses and an on-failure queue — the stream defaults would retry a poison
  * record for 24 h and block its shard. Only this function may call `events:PutEvents`, and only
- * with the sources the definition gives its producers.
+ * with the sources the definition gives its producers. Created by {@link Choreography}.
+ *
+ * @example
+ * ```ts
+ * const choreography = new Choreography(stack, 'Order', { definition: orderSaga });
+ * new cloudwatch.Alarm(stack, 'RelayLag', { metric: choreography.relay.metricIteratorAge(), threshold: 60_000, evaluationPeriods: 5 });
+ * ```
  */
 export class OutboxRelay extends Construct {
   readonly function: lambda.IFunction;
@@ -111,8 +118,8 @@ export class OutboxRelay extends Construct {
       resourceArns: [props.eventBus.eventBusArn],
       conditions: { StringEquals: { 'events:source': allProducers(def).map((p) => sourceFor(def, p)) } },
     });
-    // Its own rejection records (an outbox row that cannot be published is kept with the reason).
-    grantOwnItems(fn.function, props.table, ['relay#*'], ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // Only its rejection records (`relay#rejected`: an outbox row that cannot be published is kept with the reason).
+    grantOwnItems(fn.function, props.table, ['relay#*'], ['dynamodb:PutItem']);
 
     this.alarms = [
       notify(

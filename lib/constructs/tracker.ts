@@ -24,6 +24,7 @@ export interface SagaTrackerProps {
   readonly architecture: lambda.Architecture;
   readonly tracing: lambda.Tracing;
   readonly logRetention: logs.RetentionDays;
+  /** @default no alarm actions */
   readonly alarmTopic?: sns.ITopic;
   readonly timeout: Duration;
   readonly memorySize: number;
@@ -40,7 +41,14 @@ const SAGA_RECORD_PREFIX = sagaKey('').pk;
 /**
  * Keeps the saga record (`saga#<id>`): consumes every event of the saga from its own queue (one
  * rule, source prefix `saga.<name>.`) and is the only writer of saga records. Participants never
- * touch them, which is what lets IAM fence each participant to its own prefix.
+ * touch them, which is what lets IAM fence each participant to its own prefix. Created by
+ * {@link Choreography}.
+ *
+ * @example
+ * ```ts
+ * const { tracker } = new Choreography(stack, 'Order', { definition: orderSaga });
+ * tracker.deadLetterQueue.grantConsumeMessages(operatorRole);
+ * ```
  */
 export class SagaTracker extends Construct {
   readonly function: lambda.IFunction;
@@ -75,7 +83,7 @@ export class SagaTracker extends Construct {
     });
     this.function = fn.function;
     fn.function.addEventSource(new SqsEventSource(this.queue, { batchSize: props.batchSize, reportBatchItemFailures: true }));
-    grantOwnItems(fn.function, props.table, [`${SAGA_RECORD_PREFIX}*`, 'tracker#*']);
+    grantOwnItems(fn.function, props.table, [`${SAGA_RECORD_PREFIX}*`]); // its rejection records live there too (`saga#rejected`)
     acknowledge(fn.function, 'noAsyncInvocations', 'sqsMappingUsesRedrive');
     this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, `saga ${def.name}: tracker DLQ`, props.alarmTopic);
   }
