@@ -3,6 +3,7 @@
  * `SagaReference`, checked by cdk-nag's AwsSolutions and Serverless packs at synth.
  *
  *   npx cdk synth            # offline, no credentials
+ *   npx tsx bin/app.ts       # the same synthesis without the CLI (writes ./cdk.out)
  *   npx cdk deploy SagaReference
  */
 import { dirname, join, resolve } from 'node:path';
@@ -14,35 +15,37 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { orderSaga } from '../functions/order/definition.js';
+import { participantNames } from '../lib/core/index.js';
 import { Choreography } from '../lib/constructs/index.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Lambda entries of the reference app, relative to the repository root. */
-export const REFERENCE_ENTRIES = {
+/**
+ * Lambda entries of the reference app, relative to the repository root: the framework's functions
+ * and one `functions/order/<participant>.ts` per participant of the definition.
+ */
+export const REFERENCE_ENTRIES: Readonly<Record<string, string>> = {
   relay: 'functions/relay.ts',
   tracker: 'functions/tracker.ts',
   reconciler: 'functions/reconciler.ts',
-  inventory: 'functions/order/inventory.ts',
-  order: 'functions/order/order.ts',
-  payment: 'functions/order/payment.ts',
-} as const;
+  ...Object.fromEntries(participantNames(orderSaga).map((p) => [p, `functions/order/${p}.ts`])),
+};
 
-export type ReferenceEntry = keyof typeof REFERENCE_ENTRIES;
+export type ReferenceEntry = 'relay' | 'tracker' | 'reconciler' | ReturnType<typeof participantNames>[number];
 
 export interface SagaReferenceStackProps extends StackProps {
   /** Override entry files (tests use stand-ins). @default REFERENCE_ENTRIES under the repository root */
   readonly entries?: Partial<Record<ReferenceEntry, string>>;
 }
 
-/** The order saga: choreography (bus, table, relay, tracker, reconciler), three participants, an alarm topic. */
+/** The order saga: choreography (bus, table, relay, tracker, reconciler), its participants, an alarm topic. */
 export class SagaReferenceStack extends Stack {
   readonly choreography: Choreography;
   readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: SagaReferenceStackProps = {}) {
     super(scope, id, { description: 'saga-choreography reference app: the order saga (inventory -> order -> payment)', ...props });
-    const entry = (name: ReferenceEntry): string => props.entries?.[name] ?? join(REPO_ROOT, REFERENCE_ENTRIES[name]);
+    const entry = (name: ReferenceEntry): string => props.entries?.[name] ?? join(REPO_ROOT, REFERENCE_ENTRIES[name] ?? `functions/order/${name}.ts`);
 
     // CloudWatch alarms can publish to an encrypted topic only with a customer-managed key whose
     // policy lets CloudWatch use it (the AWS-managed aws/sns key cannot be shared with it).
@@ -57,7 +60,10 @@ export class SagaReferenceStack extends Stack {
       trackerEntry: entry('tracker'),
       reconcilerEntry: entry('reconciler'),
     });
-    for (const participant of ['inventory', 'order', 'payment'] as const) {
+    // functions/reconciler.ts registers the order-stock reconciliation check (对账), which compares
+    // inventory and order items across participants: it needs a read-only view of the whole table.
+    this.choreography.reconciler.grantCheckReads();
+    for (const participant of participantNames(orderSaga)) {
       this.choreography.addParticipant(participant, {
         entry: entry(participant),
         projectRoot: REPO_ROOT,
@@ -76,4 +82,8 @@ export function buildReferenceApp(app: App = new App(), props: SagaReferenceStac
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) buildReferenceApp();
+if (isMain) {
+  // Under the CDK CLI, CDK_OUTDIR is set; run directly (`npx tsx bin/app.ts`), it writes ./cdk.out.
+  const { app } = buildReferenceApp(new App(process.env.CDK_OUTDIR ? {} : { outdir: join(REPO_ROOT, 'cdk.out') }));
+  app.synth();
+}
