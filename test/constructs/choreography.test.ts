@@ -145,7 +145,7 @@ describe('Choreography: tracker and reconciler', () => {
   it('uses the newest Node.js runtime on arm64 with active tracing for every function', () => {
     const { template } = synthOrderSaga();
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as CfnResource[];
-    expect(fns).toHaveLength(6);
+    expect(fns).toHaveLength(3 + participantNames(orderSaga).length);
     for (const fn of fns) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
     }
@@ -163,7 +163,7 @@ describe('Choreography: queues, alarms, dashboard', () => {
         return target ? [target['Fn::GetAtt'][0]] : [];
       }),
     );
-    expect(Object.keys(queues)).toHaveLength(1 + 1 + 2 + 3 * 2); // relay failure queue, reconciler DLQ, tracker pair, 3 participant pairs
+    expect(Object.keys(queues)).toHaveLength(1 + 1 + 2 + 2 * participantNames(orderSaga).length); // relay failure queue, reconciler DLQ, tracker pair, a pair per participant
     for (const [id, q] of Object.entries(queues)) {
       expect(q.Properties.SqsManagedSseEnabled, id).toBe(true);
       const sslDeny = policies.some(
@@ -188,7 +188,7 @@ describe('Choreography: queues, alarms, dashboard', () => {
     for (const p of participantNames(orderSaga)) c.addParticipant(p, { entry: FIXTURE_ENTRIES.relayEntry });
     const template = Template.fromStack(stack);
     const deadLetterQueues = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) => /DeadLetterQueue|FailureQueue/.test(id));
-    expect(deadLetterQueues).toHaveLength(6);
+    expect(deadLetterQueues).toHaveLength(3 + participantNames(orderSaga).length);
     for (const dlq of deadLetterQueues) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',

@@ -64,7 +64,9 @@ describe('composition across stacks', () => {
     imported.addParticipant('payment', { entry: FIXTURE_ENTRY });
     imported.grantStart(imported.addedParticipants.get('payment')!.function);
     const t = Template.fromStack(stack);
-    t.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'orders', EventPattern: subscriptionPattern(orderSaga, 'OrderCreated') });
+    for (const event of subscriptionsOf(orderSaga, 'payment')) {
+      t.hasResourceProperties('AWS::Events::Rule', { EventBusName: 'orders', EventPattern: subscriptionPattern(orderSaga, event) });
+    }
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([

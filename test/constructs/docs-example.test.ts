@@ -20,7 +20,7 @@ describe('docs/deploy.md example', () => {
     const shared = new SharedSagaStack(app, 'Shared');
     const payments = new PaymentsStack(app, 'Payments', { shared: shared.saga });
     expect(() => app.synth()).not.toThrow();
-    Template.fromStack(orders).resourceCountIs('AWS::Lambda::Function', 6);
+    Template.fromStack(orders).resourceCountIs('AWS::Lambda::Function', 3 + 4);
     Template.fromStack(payments).resourceCountIs('AWS::Lambda::Function', 2);
     Template.fromStack(orders).hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 120, RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) } });
   });

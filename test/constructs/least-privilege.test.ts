@@ -86,12 +86,12 @@ describe('least privilege', () => {
     }
   });
 
-  it('the tracker writes only saga records (and its own items); the reconciler only outbox copies, saga records and its own items', () => {
+  it('the tracker writes only saga records; the reconciler only outbox rows, saga records, failure records and its own items', () => {
     const tracker = statementsOf(template, roleOf(choreography.tracker.function)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-    expect(tracker.map(leadingKeys)).toEqual([['saga#*', 'tracker#*']]);
+    expect(tracker.map(leadingKeys)).toEqual([['saga#*']]);
     const reconciler = statementsOf(template, roleOf(choreography.reconciler.function)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     const writes = reconciler.filter((s) => actionsOf(s).includes('dynamodb:PutItem'));
-    expect(writes.map(leadingKeys)).toEqual([['*#outbox#*', 'saga#*', 'reconciler#*']]);
+    expect(writes.map(leadingKeys)).toEqual([['*#outbox#*', 'saga#*', '*#failed', 'reconciler#*']]);
     expect(reconciler).toContainEqual({
       Effect: 'Allow',
       Action: 'dynamodb:Query',
@@ -99,6 +99,15 @@ describe('least privilege', () => {
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['open#*'] } },
     });
     expect(statementsOf(template, roleOf(choreography.reconciler.function)).flatMap(actionsOf)).not.toContain('events:PutEvents');
+  });
+
+  it('nothing may Scan the table unless reconciliation checks are enabled (grantCheckReads, read-only)', () => {
+    expect(allStatements(template).flatMap(actionsOf)).not.toContain('dynamodb:Scan');
+    const stack = new Stack(testApp(), 'Checks');
+    const c = new Choreography(stack, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES });
+    c.reconciler.grantCheckReads();
+    const scan = statementsOf(Template.fromStack(stack), roleOf(c.reconciler.function)).filter((s) => actionsOf(s).includes('dynamodb:Scan'));
+    expect(scan).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'], Resource: { 'Fn::GetAtt': [idOf(c.table), 'Arn'] } }]);
   });
 
   it('roles carry no AWS managed policies', () => {

@@ -3,6 +3,7 @@ import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { orderSaga } from '../../functions/order/definition.js';
+import { participantNames } from '../../lib/core/index.js';
 import { Choreography, type ChoreographyProps } from '../../lib/constructs/index.js';
 
 /** Stand-in entry: assertion tests skip bundling, and the template does not depend on handler code. */
@@ -23,12 +24,12 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-/** The order saga with all three participants in one stack. */
+/** The order saga with all its participants in one stack. */
 export function synthOrderSaga(props: Partial<ChoreographyProps> = {}): Synthesized {
   const app = testApp();
   const stack = new Stack(app, 'Test');
   const choreography = new Choreography(stack, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES, ...props });
-  for (const p of ['inventory', 'order', 'payment']) choreography.addParticipant(p, { entry: FIXTURE_ENTRY });
+  for (const p of participantNames(orderSaga)) choreography.addParticipant(p, { entry: FIXTURE_ENTRY });
   return { app, stack, choreography, template: Template.fromStack(stack) };
 }
 
