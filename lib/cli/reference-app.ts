@@ -41,7 +41,7 @@ export function initialStock(plan: readonly PlannedOrder[]): Record<string, numb
 
 export async function seedStock(cloud: LocalCloud, stock: Record<string, number>): Promise<void> {
   for (const [sku, available] of Object.entries(stock)) {
-    await cloud.client.send(new PutCommand({ TableName: cloud.tableName, Item: { ...stockKey(sku), sku, available, reserved: 0 } }));
+    await cloud.client.send(new PutCommand({ TableName: cloud.tableName, Item: { ...stockKey(sku), sku, available, reserved: 0, initial: available } }));
   }
 }
 

@@ -8,3 +8,5 @@ export * from './queue.js';
 export * from './random.js';
 export * from './stream-poller.js';
 export * from './tables.js';
+export * from './queue-admin.js';
+export * from './reconciler-schedule.js';

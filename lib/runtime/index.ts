@@ -15,3 +15,8 @@ export * from './step-types.js';
 export * from './tracker.js';
 export * from './from-env.js';
 export * from './forward-recovery.js';
+export * from './queue-admin.js';
+export * from './reconciler.js';
+export * from './reconciler-types.js';
+export * from './reconciler-explain.js';
+export * from './reconciler-outbox.js';

@@ -1,0 +1,40 @@
+import type { DeadLetter, QueueAdmin } from '../runtime/queue-admin.js';
+import { QueueNotConfiguredError } from '../runtime/queue-admin.js';
+import type { ConsumerWiring } from './cloud.js';
+
+/**
+ * {@link QueueAdmin} over the local cloud's queues: the same operations `saga dlq list`,
+ * `saga redrive` and `saga retry` use against SQS, on the in-process queues and virtual clock.
+ *
+ * @example
+ * ```ts
+ * const admin = localQueueAdmin(cloud.consumers);
+ * await admin.redrive('inventory'); // DLQ → work queue, as StartMessageMoveTask does
+ * ```
+ */
+export function localQueueAdmin(consumers: ReadonlyMap<string, ConsumerWiring>): QueueAdmin {
+  const wiring = (participant: string): ConsumerWiring => {
+    const c = consumers.get(participant);
+    if (!c) throw new QueueNotConfiguredError(participant, 'queue', [...consumers.keys()], 'Use one of the local cloud\'s consumers.');
+    return c;
+  };
+  return {
+    participants: () => [...consumers.keys()].sort(),
+    async listDeadLetters(participant, max = 100): Promise<DeadLetter[]> {
+      return wiring(participant)
+        .dlq.peekAll()
+        .slice(0, max)
+        .map((m) => ({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount, sentAt: new Date(m.sentAt).toISOString() }));
+    },
+    async redrive(participant) {
+      const { dlq, queue } = wiring(participant);
+      return { moved: dlq.moveAllTo(queue) };
+    },
+    async send(participant, body) {
+      return wiring(participant).queue.send(body);
+    },
+    async deadLetterCount(participant) {
+      return wiring(participant).dlq.size;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { AnySagaDefinition } from '../core/definition.js';
+import { createReconciler, type Reconciler } from '../runtime/reconciler.js';
+import type { ReconcilerOptions, ReconciliationCheck, ReconcileRunResult } from '../runtime/reconciler-types.js';
+import type { Logger } from '../runtime/ports.js';
+import { silentLogger } from '../runtime/ports.js';
+import type { LocalCloud } from './cloud.js';
+import { localQueueAdmin } from './queue-admin.js';
+
+export interface LocalReconcilerOptions extends ReconcilerOptions {
+  /** Virtual time between runs (the EventBridge schedule's rate). @default 60 000 ms */
+  readonly everyMs?: number;
+  readonly checks?: readonly ReconciliationCheck[];
+  readonly logger?: Logger;
+}
+
+/** A reconciler wired to a local cloud, plus the results of its scheduled runs. */
+export interface LocalReconciler extends Reconciler {
+  readonly runs: ReconcileRunResult[];
+}
+
+/**
+ * Creates the reconciler for a local cloud — its table, virtual clock, seeded ids, metrics and
+ * queues — and schedules it on the cloud's clock, so `runUntilQuiet` moves time forward through
+ * deadlines and the reconciler fires as the EventBridge schedule would.
+ *
+ * @example
+ * ```ts
+ * const cloud = await LocalCloud.start({ definition: orderSaga, participants });
+ * const reconciler = scheduleReconciler(cloud, { everyMs: 60_000 });
+ * await cloud.runUntilQuiet(); // overdue sagas time out and compensate
+ * ```
+ */
+export function scheduleReconciler<D extends AnySagaDefinition>(cloud: LocalCloud<D>, options: LocalReconcilerOptions = {}): LocalReconciler {
+  const reconciler = createLocalReconciler(cloud, options);
+  const runs: ReconcileRunResult[] = [];
+  cloud.schedule('reconciler', options.everyMs ?? 60_000, async () => {
+    runs.push(await reconciler.runOnce());
+  });
+  return { ...reconciler, runs };
+}
+
+/** A reconciler on a local cloud's ports, not scheduled (tests call `runOnce` themselves). */
+export function createLocalReconciler<D extends AnySagaDefinition>(cloud: LocalCloud<D>, options: LocalReconcilerOptions = {}): Reconciler {
+  const { everyMs: _every, checks, logger, ...reconcilerOptions } = options;
+  return createReconciler(cloud.definition, {
+    client: cloud.client,
+    tableName: cloud.tableName,
+    clock: cloud.clock,
+    ids: () => cloud.random.uuid(),
+    metrics: cloud.metrics,
+    logger: logger ?? silentLogger,
+    queues: localQueueAdmin(cloud.consumers),
+    checks: checks ?? [],
+    options: reconcilerOptions,
+  });
+}

@@ -1,0 +1,131 @@
+import type { AnySagaDefinition } from '../core/definition.js';
+import { ENV, readEnv, readIntEnv, readOptionalEnv } from '../core/env.js';
+import { FAILURES_SHARD, openShards } from '../core/keys.js';
+import { createDocumentClient, createSqsClient } from './aws-clients.js';
+import type { FailureRecord } from './forward-recovery.js';
+import { checkDefinitionName } from './from-env.js';
+import { emfMetrics, jsonLogger, METRIC, randomIds, systemClock, type LogLevel } from './ports.js';
+import { parseUrlMap, sqsQueueAdmin } from './queue-admin.js';
+import { runChecks, writeReport } from './reconciler-checks.js';
+import { handleFailure, visitSaga, type VisitContext } from './reconciler-saga.js';
+import { ReconcilerStore } from './reconciler-store.js';
+import {
+  DEFAULT_RECONCILER_OPTIONS,
+  emptyStats,
+  type ReconcileRunResult,
+  type ReconcilerDeps,
+  type ReconciliationCheck,
+  type ResolvedReconcilerOptions,
+  type TrackedSaga,
+} from './reconciler-types.js';
+
+export interface Reconciler {
+  /** One reconciliation pass: failure records, due open sagas, checks, DLQ depths, report. */
+  runOnce(): Promise<ReconcileRunResult>;
+  /** Adds a reconciliation check (对账) to every following run. */
+  registerCheck(check: ReconciliationCheck): void;
+}
+
+/**
+ * The reconciler: finds what got stuck and repairs it, through the same outbox every participant
+ * uses (it never calls PutEvents). Each run
+ * 1. handles failure records (messages that failed their last attempt) — flags sagas whose
+ *    compensation or must-succeed step ended in a DLQ;
+ * 2. visits the open sagas whose `nextCheckAt` is due (the sparse `open-sagas` index, shard by
+ *    shard: cost grows with open sagas, never with the table) — republishes lost outbox rows,
+ *    publishes `SagaTimedOut` past the deadline, flags sagas stalled for `stalledChecks` checks;
+ * 3. runs the registered reconciliation checks that are due;
+ * 4. reports DLQ depths and writes a report record (`reconciler#report` / `<runId>`).
+ * Every write is conditional (saga version, outbox claims, check claims), so overlapping runs
+ * never publish, republish or repair twice.
+ *
+ * @example
+ * ```ts
+ * const reconciler = createReconciler(orderSaga, { client, tableName, logger, metrics });
+ * reconciler.registerCheck(stockCheck);
+ * const { stats } = await reconciler.runOnce();
+ * ```
+ */
+export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): Reconciler {
+  const checks: ReconciliationCheck[] = [...(deps.checks ?? [])];
+  const opts: ResolvedReconcilerOptions = { ...DEFAULT_RECONCILER_OPTIONS, ...(deps.options ?? {}) };
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? randomIds;
+  return {
+    registerCheck(check) {
+      if (checks.some((c) => c.name === check.name)) throw new Error(`A reconciliation check named ${JSON.stringify(check.name)} is already registered; names identify checks in reports and metrics.`);
+      checks.push(check);
+    },
+    async runOnce() {
+      const now = clock.now();
+      const nowIso = new Date(now).toISOString();
+      const runId = `${nowIso}#${ids().slice(0, 8)}`;
+      const stats = emptyStats();
+      const store = new ReconcilerStore(deps.client, deps.tableName, stats);
+      const actions: { sagaId: string; action: string; detail?: string }[] = [];
+      const ctx: VisitContext = {
+        def,
+        store,
+        opts,
+        now,
+        ids,
+        metrics: deps.metrics,
+        logger: deps.logger,
+        act: (sagaId, action, detail) => actions.push({ sagaId, action, ...(detail ? { detail } : {}) }),
+      };
+      for await (const item of store.due(FAILURES_SHARD, nowIso, opts.pageSize)) {
+        await handleFailure(ctx, item as unknown as FailureRecord);
+      }
+      let visited = 0;
+      visit: for (const shard of openShards()) {
+        for await (const item of store.due(shard, nowIso, opts.pageSize)) {
+          if (visited++ >= opts.maxSagasPerRun) break visit;
+          await visitSaga(ctx, item as unknown as TrackedSaga);
+        }
+      }
+      const checkResults = checks.length ? await runChecks({ def, store, checks, now, runId, autoRepair: opts.autoRepair, logger: deps.logger, metrics: deps.metrics }) : [];
+      const deadLetters: Record<string, number> = {};
+      for (const participant of deps.queues?.participants() ?? []) {
+        try {
+          deadLetters[participant] = await deps.queues!.deadLetterCount(participant);
+          deps.metrics.count(METRIC.deadLetters, deadLetters[participant], { Participant: participant });
+        } catch (error) {
+          deps.logger.log('warn', 'could not read a DLQ depth', { participant, error: (error as Error).message });
+        }
+      }
+      deps.metrics.count(METRIC.sagasVisited, stats.sagasVisited, { Saga: def.name });
+      deps.metrics.count(METRIC.reconcilerItemsRead, stats.itemsRead, { Saga: def.name });
+      const result: ReconcileRunResult = { runId, startedAt: nowIso, finishedAt: new Date(clock.now()).toISOString(), stats, checks: checkResults, deadLetters, actions };
+      await writeReport(store, result, now);
+      deps.logger.log('info', 'reconciler run finished', { runId, ...stats });
+      return result;
+    },
+  };
+}
+
+/**
+ * The scheduled Lambda handler: one reconciliation pass per invocation (the schedule's event is
+ * not needed). Returns the run's result, which is also in the report record.
+ */
+export function createReconcilerHandler(def: AnySagaDefinition, deps: ReconcilerDeps): (event?: unknown) => Promise<ReconcileRunResult> {
+  const reconciler = createReconciler(def, deps);
+  return () => reconciler.runOnce();
+}
+
+/** Reconciler dependencies from the environment the `Choreography` construct writes. */
+export function reconcilerDepsFromEnv(def: AnySagaDefinition, checks: readonly ReconciliationCheck[] = []): ReconcilerDeps {
+  checkDefinitionName(def);
+  const dlqUrls = parseUrlMap(process.env[ENV.DLQ_URLS], ENV.DLQ_URLS);
+  return {
+    client: createDocumentClient(),
+    tableName: readEnv(ENV.TABLE_NAME),
+    logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel),
+    metrics: emfMetrics('SagaChoreography', { Saga: def.name }),
+    ...(Object.keys(dlqUrls).length ? { queues: sqsQueueAdmin(createSqsClient(), { deadLetterQueueUrls: dlqUrls }) } : {}),
+    checks,
+    options: {
+      quietMs: readIntEnv(ENV.RECONCILE_QUIET_SECONDS, DEFAULT_RECONCILER_OPTIONS.quietMs / 1000) * 1000,
+      stalledChecks: Math.max(1, readIntEnv(ENV.RECONCILE_STALLED_CHECKS, DEFAULT_RECONCILER_OPTIONS.stalledChecks)),
+    },
+  };
+}
