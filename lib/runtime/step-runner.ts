@@ -111,7 +111,7 @@ export async function runReaction(
     deps.faults?.afterCommit?.(info);
     return { kind: 'committed', state, events: rows.map((r) => r.type) };
   }
-  deps.metrics.count(METRIC.retries);
+  // StepRetries is counted once, by the participant handler, for every `retry` outcome.
   return { kind: 'retry', reason: `transaction conflicts persisted after ${deps.maxConflictReruns} re-runs` };
 }
 
