@@ -73,7 +73,8 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
     at: envelope.occurredAt,
     ...(envelope.causationId ? { causationId: envelope.causationId } : {}),
   };
-  const timeline = [...(current?.timeline ?? []), entry].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  // Ties on time are broken by event id, so the timeline does not depend on arrival order.
+  const timeline = [...(current?.timeline ?? []), entry].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   const startedAt = timeline[0]!.at;
   const deadline = new Date(Date.parse(startedAt) + def.deadlineSeconds * 1000).toISOString();
   const implied = statusImpliedBy(def, envelope.type);
@@ -100,7 +101,10 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
     const { openShard: _s, nextCheckAt: _n, ...closed } = base;
     return closed;
   }
-  return { ...base, openShard: openShardOf(envelope.sagaId), nextCheckAt: current?.nextCheckAt ?? deadline };
+  // The check time follows the deadline (which moves earlier when an earlier event arrives late)
+  // unless someone else — the reconciler — moved it on purpose.
+  const nextCheckAt = current?.nextCheckAt !== undefined && current.nextCheckAt !== current.deadline ? current.nextCheckAt : deadline;
+  return { ...base, openShard: openShardOf(envelope.sagaId), nextCheckAt };
 }
 
 export async function readSagaRecord(client: DynamoDBDocumentClient, tableName: string, sagaId: string): Promise<SagaRecord | undefined> {
