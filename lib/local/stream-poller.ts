@@ -91,9 +91,10 @@ export class StreamPoller {
       this.bisectTo = undefined;
     } catch (error) {
       // A thrown error fails the whole batch: bisect it, as BisectBatchOnFunctionError does.
+      // Halve the batch actually delivered (not the configured size, which may exceed the buffer).
       failedAt = 0;
-      this.bisectTo = Math.max(1, Math.floor(size / 2));
-      if (size > 1) return true;
+      this.bisectTo = Math.max(1, Math.floor(batch.length / 2));
+      if (batch.length > 1) return true;
       return this.countFailure(batch, `handler error: ${(error as Error).message}`);
     }
     if (failedAt === -1) {
@@ -101,6 +102,8 @@ export class StreamPoller {
       this.headFailures = 0;
       return true;
     }
+    // Records before the first failure succeeded: a new head starts its own retry count.
+    if (failedAt > 0) this.headFailures = 0;
     this.buffer = this.buffer.slice(failedAt);
     return this.countFailure(this.buffer.slice(0, 1), 'record reported in batchItemFailures');
   }
