@@ -1,19 +1,19 @@
 import { SagaCoreError } from '../core/errors.js';
-import { commands } from './registry.js';
-import { processIO, UsageError, type CliIO } from './io.js';
+import { commands as registered } from './registry.js';
+import { processIO, UsageError, type CliIO, type Command } from './io.js';
 
-function help(io: CliIO): void {
+function help(io: CliIO, commands: readonly Command[]): void {
   io.out('saga — saga-choreography command line\n');
   io.out('Usage: saga <command> [options]\n');
   for (const c of commands) io.out(`  ${c.name.padEnd(12)} ${c.summary}`);
   io.out('\nRun `saga <command> --help` for a command\'s options.');
 }
 
-/** Runs the CLI; returns the process exit code. */
-export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+/** Runs the CLI; returns the process exit code. `commands` lets embedders and tests swap ports (e.g. a local cloud). */
+export async function main(argv: string[], io: CliIO = processIO, commands: readonly Command[] = registered): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    help(io);
+    help(io, commands);
     return name ? 0 : 2;
   }
   const command = commands.find((c) => c.name === name);
