@@ -54,6 +54,7 @@ export interface DeadLetterView {
   readonly sagaId?: string;
   readonly type?: string;
   readonly eventId?: string;
+  /** Attempts before it was dead-lettered (from the failure record; else the DLQ's own count). */
   readonly receiveCount?: number;
   /** Why it is there: the failure record's error (or a rejection record's reason). */
   readonly reason: string;
@@ -74,7 +75,7 @@ export async function listDeadLetters(ctx: OperatorContext, participant?: string
         participant: p,
         messageId: letter.messageId,
         ...(envelope ? { sagaId: envelope.sagaId, type: envelope.type, eventId: envelope.eventId } : {}),
-        ...(letter.receiveCount !== undefined ? { receiveCount: letter.receiveCount } : {}),
+        ...(why?.receiveCount !== undefined ? { receiveCount: why.receiveCount } : letter.receiveCount ? { receiveCount: letter.receiveCount } : {}),
         reason: why?.reason ?? 'no failure record (the message failed before the runtime could record it, or the record expired)',
         ...(why?.at ? { failedAt: why.at } : {}),
       });
@@ -83,8 +84,10 @@ export async function listDeadLetters(ctx: OperatorContext, participant?: string
   return out;
 }
 
-async function readReasons(client: DynamoDBDocumentClient, tableName: string, participant: string, messageIds: readonly string[]): Promise<Map<string, { reason: string; at?: string }>> {
-  const found = new Map<string, { reason: string; at?: string }>();
+type Reason = { reason: string; at?: string; receiveCount?: number };
+
+async function readReasons(client: DynamoDBDocumentClient, tableName: string, participant: string, messageIds: readonly string[]): Promise<Map<string, Reason>> {
+  const found = new Map<string, Reason>();
   for (let i = 0; i < messageIds.length; i += 50) {
     const ids = messageIds.slice(i, i + 50);
     const keys = ids.flatMap((id) => [failureKey(participant, id), rejectionKey(participant, id)]);
@@ -93,7 +96,10 @@ async function readReasons(client: DynamoDBDocumentClient, tableName: string, pa
       const res = await client.send(new BatchGetCommand({ RequestItems: request as never }));
       for (const item of res.Responses?.[tableName] ?? []) {
         const id = String(item.sk);
-        if (item.kind === 'failure') found.set(id, { reason: String((item as unknown as FailureRecord).error), at: String(item.failedAt) });
+        if (item.kind === 'failure') {
+          const f = item as unknown as FailureRecord;
+          found.set(id, { reason: String(f.error), at: f.failedAt, receiveCount: f.receiveCount });
+        }
         else if (!found.has(id)) found.set(id, { reason: `rejected (${String(item.reason)}): ${String(item.message)}`, at: String(item.rejectedAt) });
       }
       request = res.UnprocessedKeys as Record<string, unknown> | undefined;
