@@ -8,7 +8,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -71,6 +71,9 @@ export class SagaReferenceStack extends Stack {
       });
     }
     Tags.of(this).add('saga', orderSaga.name);
+    // What `saga` commands and the LocalStack end-to-end script need to find the deployed parts.
+    new CfnOutput(this, 'TableName', { value: this.choreography.table.tableName, description: 'SAGA_TABLE_NAME for the saga CLI' });
+    new CfnOutput(this, 'EventBusName', { value: this.choreography.eventBus.eventBusName, description: 'SAGA_EVENT_BUS_NAME' });
   }
 }
 

@@ -12,6 +12,8 @@ describe('docs/deploy.md example', () => {
     const example = readFileSync(new URL('./fixtures/own-stack-example.ts', import.meta.url), 'utf8').trimEnd();
     const doc = readFileSync(join(PACKAGE_ROOT, 'docs', 'deploy.md'), 'utf8');
     expect(doc).toContain(`\`\`\`ts\n${example}\n\`\`\``);
+    const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`\`\`\`ts\n${example}\n\`\`\``);
   });
 
   it('synthesizes: one stack, and shared + participant stacks', () => {
