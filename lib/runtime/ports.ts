@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /** Source of "now"; the local cloud passes a virtual clock so tests can move time. */
 export interface Clock {
@@ -9,6 +9,17 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** Source of unique ids (event ids, request tokens); seeded in the local cloud for replayable runs. */
 export type IdSource = () => string;
 export const randomIds: IdSource = () => randomUUID();
+
+/**
+ * The `ClientRequestToken` of one TransactWriteItems call. DynamoDB scopes tokens to the account
+ * and region for 10 minutes — not to a table — so tokens drawn from a seeded id source would repeat
+ * when the same seed is replayed on one endpoint (IdempotentParameterMismatch, or a commit silently
+ * skipped as a "retry" of the earlier run). Mixing in the table name keeps replays deterministic
+ * and tokens unique.
+ */
+export function requestToken(tableName: string, id: string): string {
+  return createHash('sha256').update(`${tableName}\n${id}`).digest('hex').slice(0, 36);
+}
 
 /** Waits between in-process retries; the local cloud advances its virtual clock instead of sleeping. */
 export type Sleep = (ms: number) => Promise<void>;

@@ -7,7 +7,7 @@ import type { Reaction } from '../core/model.js';
 import { classifyExisting, compensationBarrierWrite, forwardBarrierPut, type BarrierRecord, type BarrierState } from './barrier.js';
 import { StepContractError } from './errors.js';
 import { buildOutboxRow, outboxPut } from './outbox.js';
-import { METRIC, type Clock, type IdSource, type Logger, type Metrics } from './ports.js';
+import { METRIC, requestToken, type Clock, type IdSource, type Logger, type Metrics } from './ports.js';
 import { createStepContext, type AnyStepImplementation } from './step-context.js';
 import type { Emission, ForwardState, StepResult } from './step-types.js';
 
@@ -89,7 +89,7 @@ export async function runReaction(
     }
     deps.faults?.beforeCommit?.(info);
     try {
-      await deps.client.send(new TransactWriteCommand({ TransactItems: items as never, ClientRequestToken: deps.ids().slice(0, 36) }));
+      await deps.client.send(new TransactWriteCommand({ TransactItems: items as never, ClientRequestToken: requestToken(deps.tableName, deps.ids()) }));
     } catch (error) {
       const verdict = await classifyFailure(error, reaction, deps, envelope.sagaId, ctx.db.writes.length);
       if (verdict === 'rerun') {

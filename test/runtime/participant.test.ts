@@ -211,6 +211,33 @@ describe('participant handler: a step commits once however often its event arriv
   });
 });
 
+describe('participant handler: replaying a seed', () => {
+  it('two handlers drawing the same seeded ids on one endpoint both commit (transaction tokens are unique per table)', async () => {
+    // GIVEN two tables on the same DynamoDB (two local-cloud runs of one seed) and two handlers with the same id sequence
+    const other = await freshTable('replay');
+    const seededIds = () => {
+      let n = 0;
+      return () => `00000000-0000-4000-a000-${String(++n).padStart(12, '0')}`;
+    };
+    const sku = `sku-replay-${process.pid}`;
+    const { record } = orderPlaced(testSagaId('replay'), sku, 1);
+    const responses: SQSBatchResponse[] = [];
+    for (const t of [table, other]) {
+      await t.client.send(new PutCommand({ TableName: t.tableName, Item: { ...itemKey(sku), available: 2, reserved: 0 } }));
+      const handle = createParticipantHandler(shopSaga, 'stock', stockSteps, { client: t.client, tableName: t.tableName, clock: { now: () => T0 }, ids: seededIds(), logger: silentLogger, metrics: new InMemoryMetrics() });
+      // WHEN each handles the same event
+      responses.push(await handle(sqsEvent(record)));
+    }
+    // THEN both committed their own transaction
+    expect(responses.flatMap(failures)).toEqual([]);
+    for (const t of [table, other]) {
+      const item = (await t.client.send(new GetCommand({ TableName: t.tableName, Key: itemKey(sku), ConsistentRead: true }))).Item;
+      expect(item, t.tableName).toMatchObject({ available: 1, reserved: 1 });
+    }
+    other.raw.destroy();
+  });
+});
+
 describe('participant handler: null compensation and anti-hanging', () => {
   it('a compensation arriving before its forward step is a null compensation', async () => {
     // GIVEN stock that no step of this saga has touched
