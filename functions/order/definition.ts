@@ -3,6 +3,8 @@ import { defineSaga } from '../../lib/core/index.js';
 
 const orderId = z.string().min(1).max(64);
 const sku = z.string().min(1).max(64);
+/** Loyalty points the customer redeems on this order (1 point = 1 cent off); absent = none. */
+const pointsToRedeem = z.number().int().nonnegative().optional();
 
 /**
  * The reference order saga (DESIGN §5, from the seed articles): stock is deducted first, so the
@@ -11,6 +13,11 @@ const sku = z.string().min(1).max(64);
  *
  * Backward recovery runs newest first: a declined payment or a timeout cancels the order, and a
  * cancelled order releases its stock.
+ *
+ * Points are a TCC participant: the *try* freezes the points an order redeems (other orders
+ * cannot spend them), payment only runs once they are frozen (the try's "yes" vote), and the
+ * saga's outcome is the decision — `OrderCompleted` confirms (the frozen points are spent),
+ * `StockReleased` (the end of backward recovery) cancels (they are unfrozen).
  */
 export const orderSaga = defineSaga({
   name: 'order',
@@ -19,10 +26,13 @@ export const orderSaga = defineSaga({
   deadlineSeconds: 300,
   start: 'OrderRequested',
   events: {
-    OrderRequested: z.object({ orderId, customerId: z.string().min(1), sku, quantity: z.number().int().positive(), amountCents: z.number().int().nonnegative() }),
-    StockReserved: z.object({ orderId, sku, quantity: z.number().int().positive(), amountCents: z.number().int().nonnegative(), customerId: z.string() }),
+    OrderRequested: z.object({ orderId, customerId: z.string().min(1), sku, quantity: z.number().int().positive(), amountCents: z.number().int().nonnegative(), pointsToRedeem }),
+    StockReserved: z.object({ orderId, sku, quantity: z.number().int().positive(), amountCents: z.number().int().nonnegative(), customerId: z.string(), pointsToRedeem }),
     StockUnavailable: z.object({ orderId, sku, requested: z.number().int(), available: z.number().int() }),
-    OrderCreated: z.object({ orderId, amountCents: z.number().int().nonnegative(), customerId: z.string() }),
+    OrderCreated: z.object({ orderId, amountCents: z.number().int().nonnegative(), customerId: z.string(), pointsToRedeem }),
+    // amountCents is what is left to pay once the frozen points are taken off.
+    PointsFrozen: z.object({ orderId, amountCents: z.number().int().nonnegative(), customerId: z.string(), points: z.number().int().nonnegative() }),
+    PointsUnavailable: z.object({ orderId, customerId: z.string(), requested: z.number().int(), available: z.number().int() }),
     PaymentCaptured: z.object({ orderId, amountCents: z.number().int().nonnegative(), paymentId: z.string() }),
     PaymentDeclined: z.object({ orderId, reason: z.string() }),
     PaymentVoided: z.object({ reason: z.string() }),
@@ -49,16 +59,28 @@ export const orderSaga = defineSaga({
         createOrder: {
           on: 'StockReserved',
           emits: ['OrderCreated'],
-          compensation: { on: ['PaymentDeclined', 'PaymentVoided'], emits: ['OrderCancelled'] },
+          compensation: { on: ['PaymentDeclined', 'PaymentVoided', 'PointsUnavailable'], emits: ['OrderCancelled'] },
         },
         completeOrder: { on: 'PaymentCaptured', emits: ['OrderCompleted'], mustSucceed: true },
       },
     },
+    points: {
+      description: 'TCC: freezes the points an order redeems; spends them when the order completes, unfreezes them when it is cancelled.',
+      steps: {
+        freezePoints: {
+          on: 'OrderCreated',
+          emits: ['PointsFrozen'],
+          failsWith: ['PointsUnavailable'],
+          compensation: { on: ['StockReleased'], emits: [] },
+          confirmation: { on: ['OrderCompleted'] },
+        },
+      },
+    },
     payment: {
-      description: 'Captures the payment (the pivot); a timeout before capture voids it.',
+      description: 'Captures the payment (the pivot) once the points are frozen; a timeout before capture voids it.',
       steps: {
         capturePayment: {
-          on: 'OrderCreated',
+          on: 'PointsFrozen',
           emits: ['PaymentCaptured'],
           failsWith: ['PaymentDeclined'],
           pivot: true,

@@ -7,7 +7,7 @@ export const stockKey = (sku: string) => ({ pk: `inventory#stock#${sku}`, sk: 's
 export const inventorySteps: StepImplementations<OrderSaga, 'inventory'> = {
   reserveStock: {
     async forward(ctx) {
-      const { orderId, sku, quantity, amountCents, customerId } = ctx.payload;
+      const { orderId, sku, quantity, amountCents, customerId, pointsToRedeem } = ctx.payload;
       const stock = await ctx.db.get(stockKey(sku));
       const available = typeof stock?.available === 'number' ? stock.available : 0;
       if (available < quantity) {
@@ -22,7 +22,7 @@ export const inventorySteps: StepImplementations<OrderSaga, 'inventory'> = {
         ExpressionAttributeValues: { ':q': quantity },
       });
       ctx.remember({ sku, quantity });
-      return ctx.done(ctx.emit('StockReserved', { orderId, sku, quantity, amountCents, customerId }));
+      return ctx.done(ctx.emit('StockReserved', { orderId, sku, quantity, amountCents, customerId, ...(pointsToRedeem ? { pointsToRedeem } : {}) }));
     },
     async compensate(ctx) {
       const { orderId } = ctx.payload;

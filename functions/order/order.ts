@@ -7,18 +7,24 @@ export const orderKey = (orderId: string) => ({ pk: `order#order#${orderId}`, sk
 export const orderSteps: StepImplementations<OrderSaga, 'order'> = {
   createOrder: {
     forward(ctx) {
-      const { orderId, amountCents, customerId, sku, quantity } = ctx.payload;
+      const { orderId, amountCents, customerId, sku, quantity, pointsToRedeem } = ctx.payload;
       ctx.db.put({
         Item: { ...orderKey(orderId), orderId, sagaId: ctx.sagaId, status: 'created', amountCents, customerId, sku, quantity, createdAt: ctx.now.toISOString() },
         ConditionExpression: 'attribute_not_exists(pk)',
       });
       ctx.remember({ orderId });
-      return ctx.done(ctx.emit('OrderCreated', { orderId, amountCents, customerId }));
+      return ctx.done(ctx.emit('OrderCreated', { orderId, amountCents, customerId, ...(pointsToRedeem ? { pointsToRedeem } : {}) }));
     },
     compensate(ctx) {
       // A timeout's PaymentVoided carries no order id: the step's own record remembers it.
       const orderId = ctx.forward.status === 'done' ? String(ctx.forward.data.orderId) : 'orderId' in ctx.payload ? ctx.payload.orderId : '';
-      const reason = ctx.event.type === 'PaymentDeclined' ? `payment declined: ${ctx.payload.reason}` : `saga timed out before payment (${ctx.payload.reason})`;
+      const p = ctx.payload;
+      const reason =
+        ctx.event.type === 'PaymentDeclined' && 'reason' in p
+          ? `payment declined: ${p.reason}`
+          : ctx.event.type === 'PointsUnavailable' && 'requested' in p
+            ? `not enough points: ${p.requested} requested, ${p.available} available`
+            : `saga timed out before payment (${'reason' in p ? p.reason : 'deadline'})`;
       if (ctx.forward.status === 'done') {
         // Only a created (unpaid) order can be cancelled; a completed one would make this
         // transaction fail, retry and end in the DLQ for an operator — never "paid and cancelled".

@@ -1,9 +1,9 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { CARD_LIMIT_CENTS, inventorySteps, orderKey, orderSaga, orderSteps, paymentKey, paymentSteps, stockKey, type OrderSaga } from '../../functions/order/index.js';
+import { CARD_LIMIT_CENTS, inventorySteps, orderKey, orderSaga, orderSteps, paymentKey, paymentSteps, pointsSteps, stockKey, type OrderSaga } from '../../functions/order/index.js';
 import type { LocalCloud, ParticipantImplementations } from '../local/cloud.js';
 
 /** The reference app's participants, as their Lambda entry files export them. */
-export const referenceParticipants: ParticipantImplementations<OrderSaga> = { inventory: inventorySteps, order: orderSteps, payment: paymentSteps };
+export const referenceParticipants: ParticipantImplementations<OrderSaga> = { inventory: inventorySteps, order: orderSteps, payment: paymentSteps, points: pointsSteps };
 export { orderSaga };
 
 export type Scenario = 'happy' | 'card-declined' | 'out-of-stock';

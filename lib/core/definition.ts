@@ -8,7 +8,9 @@ export const TIMEOUT_EVENT = 'SagaTimedOut';
 /** Producer names the framework keeps for itself (saga starter, reconciler, tracker). */
 export const INITIATOR = 'initiator';
 export const RECONCILER = 'reconciler';
-export const RESERVED_PARTICIPANT_NAMES = [INITIATOR, RECONCILER, 'saga', 'tracker', 'relay'] as const;
+/** Consumer of terminal events that notifies external endpoints (best-effort notification); keeps `notifier#` items. */
+export const NOTIFIER = 'notifier';
+export const RESERVED_PARTICIPANT_NAMES = [INITIATOR, RECONCILER, 'saga', 'tracker', 'relay', NOTIFIER] as const;
 
 /** Payload of {@link TIMEOUT_EVENT}. */
 export const timeoutPayloadSchema = z.object({
@@ -16,6 +18,29 @@ export const timeoutPayloadSchema = z.object({
   reason: z.string(),
 });
 export type TimeoutPayload = z.infer<typeof timeoutPayloadSchema>;
+
+/**
+ * The event the reconciler publishes when a TCC reservation outlived its expiry without being
+ * confirmed or cancelled: it carries the saga's decision (read from the saga record) so the TCC
+ * participant runs its confirm or its cancel — through the same barrier as the regular triggers.
+ * Every TCC step reacts to it implicitly; it is never declared under `events`.
+ */
+export const RESERVATION_EXPIRED_EVENT = 'ReservationExpired';
+
+/** Payload of {@link RESERVATION_EXPIRED_EVENT}. */
+export const reservationExpiredPayloadSchema = z.object({
+  participant: z.string(),
+  step: z.string(),
+  /** `confirm` when the saga completed, `cancel` when it was compensated or is gone. */
+  decision: z.enum(['confirm', 'cancel']),
+  /** The saga's status when the reconciler decided (`absent` when there is no saga record). */
+  sagaStatus: z.string(),
+  expiredAt: z.string(),
+});
+export type ReservationExpiredPayload = z.infer<typeof reservationExpiredPayloadSchema>;
+
+/** Framework events: produced by the framework itself, never declared in a definition's `events`. */
+export const FRAMEWORK_EVENTS = [TIMEOUT_EVENT, RESERVATION_EXPIRED_EVENT] as const;
 
 /** Any Standard Schema (zod 4, valibot, arktype …) describing one event's payload. */
 export type EventSchema = StandardSchemaV1<unknown, unknown>;
@@ -27,6 +52,23 @@ export interface CompensationSpec<E extends string = string> {
   readonly on: readonly E[];
   /** Events the compensation may emit (also when it is a null compensation). */
   readonly emits: readonly E[];
+}
+
+/**
+ * The confirm phase of a TCC step (try / confirm / cancel). A step with both `compensation` (its
+ * cancel) and `confirmation` (its confirm) is a TCC step: its forward reaction is the *try*, which
+ * only reserves (freezes points, holds stock) until the saga's outcome is known.
+ */
+export interface ConfirmationSpec<E extends string = string> {
+  /** Events that commit the reservation, typically the saga's success terminal, e.g. `['OrderCompleted']`. */
+  readonly on: readonly E[];
+  /** Events the confirm may emit. @default [] */
+  readonly emits?: readonly E[];
+  /**
+   * Seconds a reservation is held after its try before the reconciler asks for the saga's decision
+   * and sends {@link RESERVATION_EXPIRED_EVENT}. @default 2 × the saga's deadlineSeconds
+   */
+  readonly reservationSeconds?: number;
 }
 
 /** One reaction of a participant: the event it consumes and what it may emit. */
@@ -46,6 +88,11 @@ export interface StepSpec<E extends string = string> {
   readonly pivot?: boolean;
   /** Forward recovery: the step never fails, it retries with backoff and ends in its DLQ. @default false */
   readonly mustSucceed?: boolean;
+  /**
+   * Makes the step a TCC step (needs `compensation`, the cancel): the forward step is the try, this
+   * is the confirm. Confirm and cancel must eventually succeed (retries, then the DLQ). @default none
+   */
+  readonly confirmation?: ConfirmationSpec<E>;
 }
 
 export interface ParticipantSpec<E extends string = string> {
@@ -93,6 +140,8 @@ export type AnySagaDefinition = SagaDefinition<any, any>;
 /** Payload type of event `E` in definition `D`, inferred from its schema. */
 export type PayloadOf<D extends AnySagaDefinition, E extends string> = E extends typeof TIMEOUT_EVENT
   ? TimeoutPayload
+  : E extends typeof RESERVATION_EXPIRED_EVENT
+    ? ReservationExpiredPayload
   : D['events'][E] extends StandardSchemaV1<unknown, infer O>
     ? O
     : never;
@@ -148,8 +197,8 @@ function checkStructure(def: SagaDefinitionInput): void {
     if (!NAME.test(name)) {
       throw new DefinitionError(`Saga "${def.name}": event name ${JSON.stringify(name)} is invalid; use PascalCase letters and digits, e.g. "OrderCreated".`, where);
     }
-    if (name === TIMEOUT_EVENT) {
-      throw new DefinitionError(`Saga "${def.name}": event "${TIMEOUT_EVENT}" is built in; remove it from "events".`, where);
+    if ((FRAMEWORK_EVENTS as readonly string[]).includes(name)) {
+      throw new DefinitionError(`Saga "${def.name}": event "${name}" is built in; remove it from "events".`, where);
     }
     const schema = def.events[name] as Partial<EventSchema> | undefined;
     if (!schema || typeof schema['~standard']?.validate !== 'function') {
@@ -205,9 +254,38 @@ function checkStructure(def: SagaDefinitionInput): void {
         s.compensation.on.forEach((e) => mustKnow(e, `${role} compensation "on"`));
         s.compensation.emits.forEach((e) => mustKnow(e, `${role} compensation "emits"`));
       }
+      if (s.confirmation) checkConfirmation(def, role, s, mustKnow, { ...where, participant, step });
       if (s.mustSucceed && (s.failsWith ?? []).length > 0) {
         throw new DefinitionError(`Saga "${def.name}": ${role} is mustSucceed but declares failsWith; a must-succeed step retries instead of failing. Remove one of them.`, { ...where, participant, step });
       }
     }
+  }
+}
+
+function checkConfirmation(def: SagaDefinitionInput, role: string, s: StepSpec, mustKnow: (event: string, role: string) => void, where: Record<string, string>): void {
+  const c = s.confirmation!;
+  if (!s.compensation) {
+    throw new DefinitionError(
+      `Saga "${def.name}": ${role} has a confirmation but no compensation. A TCC step needs both: compensation is its cancel, confirmation its confirm. Add \`compensation: { on: [...], emits: [] }\`.`,
+      where,
+    );
+  }
+  if (s.pivot || s.mustSucceed) {
+    throw new DefinitionError(
+      `Saga "${def.name}": ${role} is a TCC step (it has a confirmation) and is also ${s.pivot ? 'pivot' : 'mustSucceed'}. A try only reserves and can always be cancelled; remove ${s.pivot ? '"pivot"' : '"mustSucceed"'} or the confirmation.`,
+      where,
+    );
+  }
+  if (c.on.length === 0) {
+    throw new DefinitionError(`Saga "${def.name}": ${role} has a confirmation with an empty "on"; name the events that confirm it (usually the success terminal).`, where);
+  }
+  c.on.forEach((e) => mustKnow(e, `${role} confirmation "on"`));
+  (c.emits ?? []).forEach((e) => mustKnow(e, `${role} confirmation "emits"`));
+  const overlap = c.on.filter((e) => s.compensation!.on.includes(e) || e === s.on);
+  if (overlap.length > 0) {
+    throw new DefinitionError(`Saga "${def.name}": ${role} reacts to ${overlap.map((e) => `"${e}"`).join(', ')} in its confirmation and in its try or cancel; each event may trigger one phase only.`, where);
+  }
+  if (c.reservationSeconds !== undefined && !(Number.isFinite(c.reservationSeconds) && c.reservationSeconds > 0)) {
+    throw new DefinitionError(`Saga "${def.name}": ${role} confirmation.reservationSeconds must be a positive number, got ${JSON.stringify(c.reservationSeconds)}.`, where);
   }
 }

@@ -43,6 +43,8 @@ export function toMermaid(def: AnySagaDefinition): string {
       for (const e of spec.failsWith ?? []) lines.push(`  ${id} -->|fails| ${eventId(e)}`);
       for (const e of spec.compensation?.on ?? []) lines.push(`  ${eventId(e)} -.->|compensate| ${id}`);
       for (const e of spec.compensation?.emits ?? []) lines.push(`  ${id} -.->|compensate| ${eventId(e)}`);
+      for (const e of spec.confirmation?.on ?? []) lines.push(`  ${eventId(e)} ==>|confirm| ${id}`);
+      for (const e of spec.confirmation?.emits ?? []) lines.push(`  ${id} ==>|confirm| ${eventId(e)}`);
     }
   }
 
@@ -90,7 +92,7 @@ export function toTextSummary(def: AnySagaDefinition): string {
   for (const [participant, p] of Object.entries(participants)) {
     lines.push(`  ${participant}${p.description ? ` — ${p.description}` : ''}`);
     for (const [step, spec] of Object.entries(p.steps)) {
-      const flags = [spec.pivot ? 'pivot' : '', spec.mustSucceed ? 'must succeed' : ''].filter(Boolean);
+      const flags = [spec.pivot ? 'pivot' : '', spec.mustSucceed ? 'must succeed' : '', spec.confirmation ? 'TCC: try / confirm / cancel' : ''].filter(Boolean);
       const outcomes = [
         (spec.emits ?? []).length > 0 ? `emits ${(spec.emits ?? []).join(' | ')}` : 'emits nothing',
         ...((spec.failsWith ?? []).length > 0 ? [`fails with ${(spec.failsWith ?? []).join(' | ')}`] : []),
@@ -99,6 +101,10 @@ export function toTextSummary(def: AnySagaDefinition): string {
       if (spec.compensation) {
         const emits = spec.compensation.emits.length > 0 ? spec.compensation.emits.join(', ') : 'nothing';
         lines.push(`      compensation: on ${spec.compensation.on.join(' | ')} → emits ${emits}`);
+      }
+      if (spec.confirmation) {
+        const emits = (spec.confirmation.emits ?? []).length > 0 ? (spec.confirmation.emits ?? []).join(', ') : 'nothing';
+        lines.push(`      confirmation: on ${spec.confirmation.on.join(' | ')} → emits ${emits}`);
       }
     }
   }
@@ -109,7 +115,7 @@ export function toTextSummary(def: AnySagaDefinition): string {
     const producers = producersOf(def, event);
     const consumers = reactions
       .filter((r) => r.event === event)
-      .map((r) => `${r.participant}.${r.step}${r.phase === 'compensate' ? ' (compensation)' : ''}`);
+      .map((r) => `${r.participant}.${r.step}${r.phase === 'compensate' ? ' (compensation)' : r.phase === 'confirm' ? ' (confirm)' : ''}`);
     const terminal = isTerminal(def, event);
     lines.push(
       `  ${event.padEnd(width)}  from ${producers.length > 0 ? producers.join(', ') : '(nobody)'}; ` +

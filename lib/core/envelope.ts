@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TIMEOUT_EVENT, timeoutPayloadSchema, type AnySagaDefinition, type EventSchema } from './definition.js';
+import { RESERVATION_EXPIRED_EVENT, reservationExpiredPayloadSchema, TIMEOUT_EVENT, timeoutPayloadSchema, type AnySagaDefinition, type EventSchema } from './definition.js';
 import { EnvelopeError } from './errors.js';
 import { producersOf, sourceFor } from './model.js';
 
@@ -96,7 +96,7 @@ export async function validateEvent(def: AnySagaDefinition, event: EventBridgeEv
       ctx,
     );
   }
-  const schema: EventSchema | undefined = envelope.type === TIMEOUT_EVENT ? timeoutPayloadSchema : (def.events as Record<string, EventSchema>)[envelope.type];
+  const schema: EventSchema | undefined = frameworkEventSchema(envelope.type) ?? (def.events as Record<string, EventSchema>)[envelope.type];
   if (!schema || envelope.type !== event['detail-type']) {
     throw new EnvelopeError(
       'unknown-event-type',
@@ -117,4 +117,11 @@ export async function validateEvent(def: AnySagaDefinition, event: EventBridgeEv
     throw new EnvelopeError('invalid-payload', `Payload of ${envelope.type} does not match its schema: ${summarize(result.issues)}.`, ctx);
   }
   return { event, envelope, payload: result.value };
+}
+
+/** Schema of a framework event ({@link TIMEOUT_EVENT}, {@link RESERVATION_EXPIRED_EVENT}); undefined for the definition's own events. */
+export function frameworkEventSchema(type: string): EventSchema | undefined {
+  if (type === TIMEOUT_EVENT) return timeoutPayloadSchema;
+  if (type === RESERVATION_EXPIRED_EVENT) return reservationExpiredPayloadSchema;
+  return undefined;
 }

@@ -57,5 +57,7 @@ export const REJECTION_REASONS = [
   'handler-rejected',
   'handler-crashed',
   'invalid-outbox-row',
+  /** A TCC confirm after a cancel (or a cancel after a confirm): refused, kept for an operator. */
+  'phase-conflict',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

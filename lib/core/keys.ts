@@ -29,7 +29,7 @@ export const sagaKey = (sagaId: string) => ({ pk: `saga#${sagaId}`, sk: 'saga' }
 export const rejectionKey = (consumer: string, messageId: string) => ({ pk: `${consumer}#rejected`, sk: messageId });
 
 /** Prefixes inside a participant's space that only the framework writes. */
-export const reservedInfixes = (participant: string): string[] => [`${participant}#saga#`, `${participant}#outbox#`, `${participant}#rejected`, `${participant}#failed`];
+export const reservedInfixes = (participant: string): string[] => [`${participant}#saga#`, `${participant}#outbox#`, `${participant}#rejected`, `${participant}#failed`, `${participant}#pending#`];
 
 /** The producer that owns an outbox row, read from its key — never from the row's content. */
 export function producerOfOutboxKey(pk: string): string | undefined {
@@ -75,3 +75,38 @@ export const OUTBOX_STREAM_FILTER = {
   eventName: ['INSERT'],
   dynamodb: { NewImage: { [KEY.kind]: { S: [ITEM_KIND.outbox] } } },
 } as const;
+
+/** Hash of a string onto `n` buckets; the same function as {@link openShardOf}. */
+function bucketOf(value: string, n: number): number {
+  let h = 0;
+  for (let i = 0; i < value.length; i++) h = (h * 31 + value.charCodeAt(i)) >>> 0;
+  return h % n;
+}
+
+/**
+ * More partitions of the sparse `open-sagas` index (all under `open#`, so the reconciler's
+ * `open#*` LeadingKeys permission covers them), each sharded like the open sagas:
+ * - `open#reservations#<k>`: TCC tries whose reservation is neither confirmed nor cancelled, sorted
+ *   by expiry (the try's barrier record carries the index attributes; confirm/cancel remove them);
+ * - `open#pending#<k>`: two-phase messages prepared but neither committed nor discarded;
+ * - `open#notify#<k>`: outcome notifications still to be (re)delivered, sorted by next attempt;
+ * - `open#notify-flagged`: notifications given up after their maximum attempts, for an operator.
+ */
+export const reservationShardOf = (sagaId: string): string => `open#reservations#${bucketOf(sagaId, OPEN_SHARDS)}`;
+export const pendingShardOf = (txId: string): string => `open#pending#${bucketOf(txId, OPEN_SHARDS)}`;
+export const notifyShardOf = (sagaId: string): string => `open#notify#${bucketOf(sagaId, OPEN_SHARDS)}`;
+export const NOTIFY_FLAGGED_SHARD = 'open#notify-flagged';
+export const reservationShards = (): string[] => Array.from({ length: OPEN_SHARDS }, (_, i) => `open#reservations#${i}`);
+export const pendingShards = (): string[] => Array.from({ length: OPEN_SHARDS }, (_, i) => `open#pending#${i}`);
+export const notifyShards = (): string[] => Array.from({ length: OPEN_SHARDS }, (_, i) => `open#notify#${i}`);
+
+/** A two-phase message prepared by `producer` (usually the initiator), keyed by its transaction id. */
+export const pendingMessageKey = (producer: string, txId: string) => ({ pk: `${producer}#pending#${txId}`, sk: 'message' });
+
+/** Outcome notifications of one saga (one item per endpoint, one per attempt), kept by the notifier. */
+export const notificationPartition = (sagaId: string): string => `notifier#notification#${sagaId}`;
+export const notificationKey = (sagaId: string, endpointId: string) => ({ pk: notificationPartition(sagaId), sk: `endpoint#${endpointId}` });
+export const notificationAttemptKey = (sagaId: string, endpointId: string, attempt: number) => ({
+  pk: notificationPartition(sagaId),
+  sk: `attempt#${endpointId}#${String(attempt).padStart(3, '0')}`,
+});

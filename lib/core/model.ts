@@ -1,7 +1,10 @@
-import { INITIATOR, RECONCILER, TIMEOUT_EVENT, type AnySagaDefinition, type StepSpec } from './definition.js';
+import { INITIATOR, RECONCILER, RESERVATION_EXPIRED_EVENT, TIMEOUT_EVENT, type AnySagaDefinition, type StepSpec } from './definition.js';
 
-/** Which phase of a step an event triggers at a participant. */
-export type Phase = 'forward' | 'compensate';
+/**
+ * Which phase of a step an event triggers at a participant. `confirm` exists only for TCC steps
+ * (a step with a `confirmation`): there `forward` is the try and `compensate` the cancel.
+ */
+export type Phase = 'forward' | 'compensate' | 'confirm';
 
 /** One way a participant reacts to one event type. */
 export interface Reaction {
@@ -12,7 +15,21 @@ export interface Reaction {
   readonly spec: StepSpec;
   /** Events this reaction may emit (for `forward`: emits ∪ failsWith). */
   readonly mayEmit: readonly string[];
+  /**
+   * True for the implicit reactions of a TCC step to {@link RESERVATION_EXPIRED_EVENT} (one for the
+   * confirm, one for the cancel; the event's payload picks one). The verifier skips them.
+   */
+  readonly expiry?: boolean;
 }
+
+/** A TCC step: it has both a cancel (`compensation`) and a confirm (`confirmation`). */
+export const isTccStep = (spec: StepSpec): boolean => spec.confirmation !== undefined && spec.compensation !== undefined;
+
+/** How long a TCC try's reservation is held before the reconciler asks for the saga's decision. */
+export const reservationSecondsOf = (def: Pick<AnySagaDefinition, 'deadlineSeconds'>, spec: StepSpec): number => spec.confirmation?.reservationSeconds ?? 2 * def.deadlineSeconds;
+
+/** The confirm and the cancel of a TCC step: the phases that must eventually succeed. */
+export const isTccSecondPhase = (r: Pick<Reaction, 'phase' | 'spec'>): boolean => isTccStep(r.spec) && (r.phase === 'confirm' || r.phase === 'compensate');
 
 /** Every reaction in the definition, in declaration order. */
 export function allReactions(def: AnySagaDefinition): Reaction[] {
@@ -23,9 +40,35 @@ export function allReactions(def: AnySagaDefinition): Reaction[] {
       for (const event of spec.compensation?.on ?? []) {
         out.push({ participant, step, phase: 'compensate', event, spec, mayEmit: [...(spec.compensation?.emits ?? [])] });
       }
+      for (const event of spec.confirmation?.on ?? []) {
+        out.push({ participant, step, phase: 'confirm', event, spec, mayEmit: [...(spec.confirmation?.emits ?? [])] });
+      }
+      if (isTccStep(spec)) {
+        out.push({ participant, step, phase: 'confirm', event: RESERVATION_EXPIRED_EVENT, spec, mayEmit: [...(spec.confirmation?.emits ?? [])], expiry: true });
+        out.push({ participant, step, phase: 'compensate', event: RESERVATION_EXPIRED_EVENT, spec, mayEmit: [...(spec.compensation?.emits ?? [])], expiry: true });
+      }
     }
   }
   return out;
+}
+
+/** True when the definition has at least one TCC step (then the reconciler may send {@link RESERVATION_EXPIRED_EVENT}). */
+export function hasTccSteps(def: AnySagaDefinition): boolean {
+  return allReactions(def).some((r) => r.expiry === true);
+}
+
+/**
+ * The reaction that handles one incoming event at a participant. Every event type maps to one
+ * reaction, except {@link RESERVATION_EXPIRED_EVENT}, whose payload names the step and the decision
+ * (`confirm` / `cancel`); one addressed to another participant has no reaction here.
+ */
+export function selectReaction(def: AnySagaDefinition, participant: string, event: string, payload: unknown): Reaction | undefined {
+  const candidates = reactionsTo(def, participant, event);
+  if (event !== RESERVATION_EXPIRED_EVENT) return candidates[0];
+  const p = (payload ?? {}) as { participant?: unknown; step?: unknown; decision?: unknown };
+  if (p.participant !== participant) return undefined;
+  const phase = p.decision === 'confirm' ? 'confirm' : 'compensate';
+  return candidates.find((r) => r.step === p.step && r.phase === phase);
 }
 
 /** Reactions of one participant to one event type (the verifier guarantees at most one). */
@@ -51,6 +94,7 @@ export function producersOf(def: AnySagaDefinition, event: string): string[] {
   const producers = new Set<string>();
   if (event === def.start) producers.add(INITIATOR);
   if (event === TIMEOUT_EVENT) producers.add(RECONCILER);
+  if (event === RESERVATION_EXPIRED_EVENT && hasTccSteps(def)) producers.add(RECONCILER);
   for (const r of allReactions(def)) if (r.mayEmit.includes(event)) producers.add(r.participant);
   return [...producers];
 }
@@ -58,7 +102,7 @@ export function producersOf(def: AnySagaDefinition, event: string): string[] {
 /** Events a producer may emit (what the relay accepts from its outbox prefix). */
 export function emittableBy(def: AnySagaDefinition, producer: string): string[] {
   if (producer === INITIATOR) return [def.start];
-  if (producer === RECONCILER) return [TIMEOUT_EVENT];
+  if (producer === RECONCILER) return hasTccSteps(def) ? [TIMEOUT_EVENT, RESERVATION_EXPIRED_EVENT] : [TIMEOUT_EVENT];
   return [...new Set(allReactions(def).filter((r) => r.participant === producer).flatMap((r) => r.mayEmit))];
 }
 
@@ -77,11 +121,27 @@ export function sourcePrefixFor(def: Pick<AnySagaDefinition, 'name'>): string {
   return `saga.${def.name}.`;
 }
 
-/** The EventBridge pattern of one subscription: the event type from its allowed producers. */
-export function subscriptionPattern(def: AnySagaDefinition, event: string): Record<string, unknown> {
+/**
+ * The EventBridge pattern of one subscription: the event type from its allowed producers. Given the
+ * subscribing participant, a {@link RESERVATION_EXPIRED_EVENT} subscription is narrowed to the
+ * events addressed to it (the runtime also ignores the others).
+ */
+export function subscriptionPattern(def: AnySagaDefinition, event: string, participant?: string): Record<string, unknown> {
   return {
     source: producersOf(def, event).map((p) => sourceFor(def, p)).sort(),
     'detail-type': [event],
+    detail: event === RESERVATION_EXPIRED_EVENT && participant ? { definition: [def.name], payload: { participant: [participant] } } : { definition: [def.name] },
+  };
+}
+
+/**
+ * The EventBridge pattern of a saga's terminal events from any of its producers: what the
+ * best-effort notifier subscribes to (the constructs and the local cloud use the same pattern).
+ */
+export function terminalEventsPattern(def: AnySagaDefinition): Record<string, unknown> {
+  return {
+    source: [{ prefix: sourcePrefixFor(def) }],
+    'detail-type': [...new Set<string>([...def.terminal.success, ...def.terminal.failure])],
     detail: { definition: [def.name] },
   };
 }

@@ -1,4 +1,4 @@
-import { ITEM_KIND, KEY, stepKey } from '../core/keys.js';
+import { ITEM_KIND, KEY, reservationShardOf, stepKey } from '../core/keys.js';
 import type { Phase } from '../core/model.js';
 import { DAY_SECONDS } from './outbox.js';
 import type { StepData } from './step-types.js';
@@ -10,8 +10,11 @@ import type { StepData } from './step-types.js';
  *   (absent) --forward ok--> done --compensate--> compensated
  *   (absent) --forward business failure--> failed --compensate--> voided
  *   (absent) --compensate first (null compensation)--> voided   (a late forward is refused)
+ *
+ * A TCC step (try / confirm / cancel) adds one state: `done --confirm--> confirmed`. Its cancel is
+ * the compensation (`done → compensated`, null cancel `→ voided`); see lib/runtime/tcc.ts.
  */
-export type BarrierState = 'done' | 'failed' | 'compensated' | 'voided';
+export type BarrierState = 'done' | 'failed' | 'compensated' | 'voided' | 'confirmed';
 
 /** Barrier tombstones must outlive every late delivery: EventBridge retries 24 h, DLQs keep 14 days. */
 export const BARRIER_TTL_DAYS = 30;
@@ -32,6 +35,14 @@ export interface BarrierRecord {
   readonly reason?: string;
   readonly emitted?: string[];
   readonly compensationEmitted?: string[];
+  /** TCC try only: when the reservation expires unless confirmed or cancelled (ISO time). */
+  readonly reservationExpiresAt?: string;
+  readonly confirmEventId?: string;
+  readonly confirmedAt?: string;
+  readonly confirmationEmitted?: string[];
+  /** While a TCC reservation is open: the `open#reservations#<k>` index partition and its expiry. */
+  readonly openShard?: string;
+  readonly nextCheckAt?: string;
 }
 
 interface BarrierArgs {
@@ -51,7 +62,13 @@ const ttl = (now: number): number => Math.floor(now / 1000) + BARRIER_TTL_DAYS *
  * idempotency (a duplicate finds `done`/`failed`) and anti-hanging (a late forward finds the
  * compensation's tombstone), checked at commit time inside the step's transaction.
  */
-export function forwardBarrierPut(a: BarrierArgs & { readonly outcome: 'done' | 'failed'; readonly data?: StepData; readonly reason?: string }) {
+export function forwardBarrierPut(a: BarrierArgs & { readonly outcome: 'done' | 'failed'; readonly data?: StepData; readonly reason?: string; readonly reservationExpiresAt?: number }) {
+  // A TCC try that reserved is listed in the sparse index until its confirm or cancel removes it,
+  // so the reconciler finds expired reservations without scanning the table.
+  const reservation =
+    a.outcome === 'done' && a.reservationExpiresAt !== undefined
+      ? { reservationExpiresAt: new Date(a.reservationExpiresAt).toISOString(), [KEY.openPartition]: reservationShardOf(a.sagaId), [KEY.openSort]: new Date(a.reservationExpiresAt).toISOString() }
+      : {};
   const item: BarrierRecord = {
     ...stepKey(a.participant, a.sagaId, a.step),
     kind: ITEM_KIND.step,
@@ -64,6 +81,7 @@ export function forwardBarrierPut(a: BarrierArgs & { readonly outcome: 'done' | 
     emitted: a.emitted,
     ...(a.data ? { data: a.data } : {}),
     ...(a.reason ? { reason: a.reason } : {}),
+    ...reservation,
   };
   return {
     Put: {
@@ -114,7 +132,7 @@ export function compensationBarrierWrite(a: BarrierArgs & { readonly seen: Barri
 /** What a phase finds in an existing barrier when its own barrier condition failed. */
 export function classifyExisting(phase: Phase, state: BarrierState | undefined): 'duplicate' | 'hanging-refused' | 'moved' {
   if (phase === 'forward') {
-    if (state === 'done' || state === 'failed') return 'duplicate';
+    if (state === 'done' || state === 'failed' || state === 'confirmed') return 'duplicate';
     if (state === 'compensated' || state === 'voided') return 'hanging-refused';
     return 'moved';
   }
@@ -122,4 +140,4 @@ export function classifyExisting(phase: Phase, state: BarrierState | undefined):
   return 'moved';
 }
 
-export const BARRIER_PHASES: readonly Phase[] = ['forward', 'compensate'];
+export const BARRIER_PHASES: readonly Phase[] = ['forward', 'compensate', 'confirm'];

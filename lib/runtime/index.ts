@@ -13,6 +13,7 @@ export * from './step-db.js';
 export * from './step-runner.js';
 export * from './step-types.js';
 export * from './tracker.js';
+export * from './tcc.js';
 export * from './from-env.js';
 export * from './forward-recovery.js';
 export * from './queue-admin.js';

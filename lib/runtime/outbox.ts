@@ -1,5 +1,5 @@
-import { TIMEOUT_EVENT, timeoutPayloadSchema, type AnySagaDefinition, type EventSchema } from '../core/definition.js';
-import { MAX_DETAIL_BYTES, type Envelope } from '../core/envelope.js';
+import type { AnySagaDefinition, EventSchema } from '../core/definition.js';
+import { frameworkEventSchema, MAX_DETAIL_BYTES, type Envelope } from '../core/envelope.js';
 import { ITEM_KIND, KEY, outboxKey } from '../core/keys.js';
 import { emittableBy } from '../core/model.js';
 import { StepContractError } from './errors.js';
@@ -47,7 +47,7 @@ export async function buildOutboxRow(input: OutboxRowInput): Promise<OutboxRow> 
       type: emission.type,
     });
   }
-  const schema: EventSchema = emission.type === TIMEOUT_EVENT ? timeoutPayloadSchema : (def.events as Record<string, EventSchema>)[emission.type]!;
+  const schema: EventSchema = frameworkEventSchema(emission.type) ?? (def.events as Record<string, EventSchema>)[emission.type]!;
   const checked = await schema['~standard'].validate(emission.payload);
   if (checked.issues) {
     throw new StepContractError(

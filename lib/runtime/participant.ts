@@ -4,7 +4,8 @@ import type { AnySagaDefinition, ParticipantNameOf, StepSpec } from '../core/def
 import { parseEventBridgeBody, validateEvent, type ValidatedEvent } from '../core/envelope.js';
 import { ENV, readEnv, readIntEnv, readOptionalEnv } from '../core/env.js';
 import { EnvelopeError, type RejectionReason } from '../core/errors.js';
-import { reactionsTo } from '../core/model.js';
+import { RESERVATION_EXPIRED_EVENT } from '../core/definition.js';
+import { selectReaction } from '../core/model.js';
 import { createDocumentClient, createSqsClient } from './aws-clients.js';
 import { DEFAULT_BACKOFF, recoverFailedRecord, sqsVisibility, type BackoffPolicy, type FailedRecordInfo, type VisibilityPort } from './forward-recovery.js';
 import { StepContractError } from './errors.js';
@@ -128,7 +129,9 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
       throw error;
     }
     const { envelope } = validated;
-    const reaction = reactionsTo(def, participant, envelope.type)[0];
+    const reaction = selectReaction(def, participant, envelope.type, validated.payload);
+    // A reservation expiry addressed to another TCC participant (a rule without the payload filter).
+    if (!reaction && envelope.type === RESERVATION_EXPIRED_EVENT) return true;
     if (!reaction) {
       return reject('not-subscribed', `Participant "${participant}" has no reaction to ${envelope.type}; check the EventBridge rule of its queue.`, { sagaId: envelope.sagaId, eventId: envelope.eventId });
     }
@@ -136,6 +139,8 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
     const outcome = await runReaction(def, reaction, validated, impls[reaction.step]!, d);
     d.onOutcome?.({ messageId: record.messageId, eventId: envelope.eventId, sagaId: envelope.sagaId, type: envelope.type, participant, step: reaction.step, phase: reaction.phase, ...outcome });
     if (outcome.kind === 'reject') return reject('handler-rejected', outcome.reason, { sagaId: envelope.sagaId, eventId: envelope.eventId });
+    // A TCC confirm after a cancel (or the reverse) is refused, never silently dropped: kept with its reason.
+    if (outcome.kind === 'conflict') return reject('phase-conflict', outcome.reason, { sagaId: envelope.sagaId, eventId: envelope.eventId });
     if (outcome.kind === 'retry') {
       d.metrics.count(METRIC.retries, 1, { Participant: participant });
       d.logger.log('info', 'step will be retried', { participant, step: reaction.step, eventId: envelope.eventId, reason: outcome.reason });
@@ -204,6 +209,9 @@ function checkImplementations(def: AnySagaDefinition, participant: string, steps
     }
     if (s.compensation && typeof impl.compensate !== 'function') {
       throw new StepContractError(`Participant "${participant}" step "${step}" declares a compensation but its implementation has no compensate function.`, { participant, step });
+    }
+    if (s.confirmation && typeof impl.confirm !== 'function') {
+      throw new StepContractError(`Participant "${participant}" step "${step}" is a TCC step (it declares a confirmation) but its implementation has no confirm function.`, { participant, step });
     }
   }
   for (const step of Object.keys(steps)) {

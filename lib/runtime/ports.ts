@@ -54,6 +54,17 @@ export const METRIC = {
   rejections: 'Rejections',
   conflicts: 'ConflictReruns',
   retries: 'StepRetries',
+  /** TCC confirms committed. */
+  confirmations: 'Confirmations',
+  /** TCC confirm after cancel (or cancel after confirm): refused and flagged; alarm on it. */
+  tccConflicts: 'TccPhaseConflicts',
+  /** Best-effort notification: HTTP attempts, deliveries, and notifications given up (alarm on it). */
+  notificationAttempts: 'NotificationAttempts',
+  notificationsDelivered: 'NotificationsDelivered',
+  notificationsGivenUp: 'NotificationsGivenUp',
+  /** Two-phase messages: committed (published) and discarded after prepare. */
+  messagesCommitted: 'TwoPhaseMessagesCommitted',
+  messagesDiscarded: 'TwoPhaseMessagesDiscarded',
   /** Messages that failed their last allowed receive (on their way to a DLQ). */
   lastAttemptFailures: 'LastAttemptFailures',
   sagasTimedOut: 'SagasTimedOut',

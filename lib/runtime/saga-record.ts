@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AnySagaDefinition } from '../core/definition.js';
+import { RESERVATION_EXPIRED_EVENT, type AnySagaDefinition } from '../core/definition.js';
 import type { Envelope } from '../core/envelope.js';
 import { ITEM_KIND, openShardOf, sagaKey } from '../core/keys.js';
 import { failureEvents, isTerminal } from '../core/model.js';
@@ -66,6 +66,8 @@ export function statusImpliedBy(def: AnySagaDefinition, type: string): SagaStatu
  */
 export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefined, envelope: Envelope, now: number): SagaRecord | undefined {
   if (current?.timeline.some((t) => t.eventId === envelope.eventId)) return undefined;
+  // A reservation expiry for a saga without a record (a "gone" saga) must not resurrect it as open.
+  if (!current && envelope.type === RESERVATION_EXPIRED_EVENT) return undefined;
   const entry: TimelineEntry = {
     eventId: envelope.eventId,
     type: envelope.type,

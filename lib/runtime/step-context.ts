@@ -3,12 +3,14 @@ import type { AnySagaDefinition } from '../core/definition.js';
 import type { ValidatedEvent } from '../core/envelope.js';
 import type { Reaction } from '../core/model.js';
 import { StagingStepDb } from './step-db.js';
-import type { CompensateContext, Emission, ForwardContext, ForwardState, StepData, StepResult } from './step-types.js';
+import type { CompensateContext, ConfirmContext, Emission, ForwardContext, ForwardState, StepData, StepResult } from './step-types.js';
 
 /** The untyped view of a step implementation the runtime calls (types are enforced at the user's side). */
 export interface AnyStepImplementation {
   forward(ctx: ForwardContext<AnySagaDefinition, never>): StepResult | Promise<StepResult>;
   compensate?(ctx: CompensateContext<AnySagaDefinition, never>): StepResult | Promise<StepResult>;
+  /** TCC steps only (see lib/runtime/tcc.ts). */
+  confirm?(ctx: ConfirmContext<AnySagaDefinition, never>): StepResult | Promise<StepResult>;
 }
 
 interface StepContextInput {
@@ -51,5 +53,9 @@ export function createStepContext(input: StepContextInput) {
     forward: input.forward ?? { status: 'absent' },
     ignore: (reason: string): StepResult => ({ kind: 'ignored', reason }),
   } as unknown as CompensateContext<AnySagaDefinition, never>;
-  return { db, forwardView, compensateView, remembered: () => data };
+  const confirmView = {
+    ...common,
+    reserved: input.forward?.status === 'done' ? input.forward.data : {},
+  } as unknown as ConfirmContext<AnySagaDefinition, never>;
+  return { db, forwardView, compensateView, confirmView, remembered: () => data };
 }

@@ -3,13 +3,14 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import type { AnySagaDefinition } from '../core/definition.js';
 import type { ValidatedEvent } from '../core/envelope.js';
 import { stepKey } from '../core/keys.js';
-import type { Reaction } from '../core/model.js';
+import { isTccSecondPhase, reservationSecondsOf, type Reaction } from '../core/model.js';
 import { classifyExisting, compensationBarrierWrite, forwardBarrierPut, type BarrierRecord, type BarrierState } from './barrier.js';
 import { StepContractError } from './errors.js';
 import { buildOutboxRow, outboxPut } from './outbox.js';
 import { METRIC, requestToken, type Clock, type IdSource, type Logger, type Metrics } from './ports.js';
 import { createStepContext, type AnyStepImplementation } from './step-context.js';
 import type { Emission, ForwardState, StepResult } from './step-types.js';
+import { runTccSecondPhase } from './tcc.js';
 
 /** DynamoDB's limit on items in one TransactWriteItems. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -35,6 +36,8 @@ export interface StepRunnerDeps {
 export type StepRunOutcome =
   | { readonly kind: 'committed'; readonly state: BarrierState; readonly events: readonly string[] }
   | { readonly kind: 'duplicate' | 'hanging-refused' }
+  /** TCC: a confirm after a cancel or a cancel after a confirm — refused, and flagged by the participant. */
+  | { readonly kind: 'conflict'; readonly reason: string }
   | { readonly kind: 'ignored' | 'retry' | 'reject'; readonly reason: string; readonly delaySeconds?: number };
 
 /**
@@ -50,6 +53,8 @@ export async function runReaction(
   impl: AnyStepImplementation,
   deps: StepRunnerDeps,
 ): Promise<StepRunOutcome> {
+  // The confirm and the cancel of a TCC step have their own barrier rules (lib/runtime/tcc.ts).
+  if (isTccSecondPhase(reaction)) return runTccSecondPhase(def, reaction, validated, impl, deps);
   const { envelope } = validated;
   const info = { participant: reaction.participant, step: reaction.step, eventId: envelope.eventId };
   for (let attempt = 0; attempt <= deps.maxConflictReruns; attempt++) {
@@ -81,7 +86,13 @@ export async function runReaction(
     const barrierArgs = { tableName: deps.tableName, participant: reaction.participant, step: reaction.step, sagaId: envelope.sagaId, eventId: envelope.eventId, now, emitted: rows.map((r) => r.eventId) };
     const barrier =
       reaction.phase === 'forward'
-        ? forwardBarrierPut({ ...barrierArgs, outcome: result.kind, data: ctx.remembered(), ...(result.kind === 'failed' ? { reason: result.reason } : {}) })
+        ? forwardBarrierPut({
+            ...barrierArgs,
+            outcome: result.kind,
+            data: ctx.remembered(),
+            ...(result.kind === 'failed' ? { reason: result.reason } : {}),
+            ...(reaction.spec.confirmation ? { reservationExpiresAt: now + reservationSecondsOf(def, reaction.spec) * 1000 } : {}),
+          })
         : compensationBarrierWrite({ ...barrierArgs, seen });
     const items = [barrier, ...ctx.db.writes, ...rows.map((row) => outboxPut(deps.tableName, row))];
     if (items.length > MAX_TRANSACTION_ITEMS) {

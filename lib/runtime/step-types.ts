@@ -1,4 +1,4 @@
-import type { AnySagaDefinition, ParticipantNameOf, PayloadOf, StepSpec, StepsOf } from '../core/definition.js';
+import type { AnySagaDefinition, ParticipantNameOf, PayloadOf, RESERVATION_EXPIRED_EVENT, StepSpec, StepsOf } from '../core/definition.js';
 import type { StepDb } from './step-db.js';
 
 /** JSON-compatible map stored with a step (e.g. what a compensation needs to undo it). */
@@ -28,7 +28,11 @@ export type StepResult =
 type Names<T> = T extends readonly (infer E)[] ? E & string : never;
 export type EmitsOf<S extends StepSpec> = Names<S['emits']>;
 export type FailsOf<S extends StepSpec> = Names<S['failsWith']>;
-export type CompensationTriggersOf<S extends StepSpec> = S['compensation'] extends { readonly on: infer On } ? Names<On> : never;
+/** A TCC step's phases can also be triggered by the reconciler's {@link RESERVATION_EXPIRED_EVENT}. */
+type ExpiryTrigger<S extends StepSpec> = S['confirmation'] extends object ? typeof RESERVATION_EXPIRED_EVENT : never;
+export type CompensationTriggersOf<S extends StepSpec> = (S['compensation'] extends { readonly on: infer On } ? Names<On> : never) | ExpiryTrigger<S>;
+export type ConfirmationTriggersOf<S extends StepSpec> = (S['confirmation'] extends { readonly on: infer On } ? Names<On> : never) | ExpiryTrigger<S>;
+export type ConfirmationEmitsOf<S extends StepSpec> = S['confirmation'] extends { readonly emits: infer Em } ? Names<Em> : never;
 export type CompensationEmitsOf<S extends StepSpec> = S['compensation'] extends { readonly emits: infer Em } ? Names<Em> : never;
 
 /** Facts about the event being handled. */
@@ -85,11 +89,35 @@ export interface CompensateContext<D extends AnySagaDefinition, S extends StepSp
   ignore(reason: string): StepResult;
 }
 
+/**
+ * What the confirm of a TCC step receives. The try's reservation is in `reserved` (what the try
+ * `remember`ed). A confirm cannot fail: it commits what the try reserved, and transient trouble is
+ * `retryLater` (then the DLQ, where an operator sees it) — `reject` is treated as a retry.
+ */
+export interface ConfirmContext<D extends AnySagaDefinition, S extends StepSpec> extends CommonContext {
+  readonly event: IncomingEventInfo<ConfirmationTriggersOf<S>>;
+  readonly payload: PayloadOf<D, ConfirmationTriggersOf<S>>;
+  /** What the try remembered (e.g. the customer and the number of points frozen). */
+  readonly reserved: StepData;
+  emit<E extends ConfirmationEmitsOf<S>>(type: E, payload: PayloadOf<D, E>): Emission<E>;
+  done(...events: Emission<ConfirmationEmitsOf<S>>[]): StepResult;
+}
+
 export type StepImplementation<D extends AnySagaDefinition, S extends StepSpec> = {
+  /** The forward step; for a TCC step (with a `confirmation`), the *try*: reserve, and remember what. */
   forward(ctx: ForwardContext<D, S>): StepResult | Promise<StepResult>;
 } & (S['compensation'] extends object
-  ? { compensate(ctx: CompensateContext<D, S>): StepResult | Promise<StepResult> }
-  : { compensate?: undefined });
+  ? {
+      /** Undo the forward step; for a TCC step, the *cancel*: release the reservation. */
+      compensate(ctx: CompensateContext<D, S>): StepResult | Promise<StepResult>;
+    }
+  : { compensate?: undefined }) &
+  (S['confirmation'] extends object
+    ? {
+        /** TCC only: commit the reservation the try made (spend the frozen points). */
+        confirm(ctx: ConfirmContext<D, S>): StepResult | Promise<StepResult>;
+      }
+    : { confirm?: undefined });
 
 /**
  * The step handlers of one participant, typed from the definition: payload types, allowed

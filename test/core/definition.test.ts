@@ -22,7 +22,7 @@ describe('defineSaga', () => {
   });
 
   it('infers payload types from the event schemas', () => {
-    expectTypeOf<PayloadOf<OrderSaga, 'OrderRequested'>>().toEqualTypeOf<{ orderId: string; customerId: string; sku: string; quantity: number; amountCents: number }>();
+    expectTypeOf<PayloadOf<OrderSaga, 'OrderRequested'>>().toEqualTypeOf<{ orderId: string; customerId: string; sku: string; quantity: number; amountCents: number; pointsToRedeem?: number | undefined }>();
     expectTypeOf<PayloadOf<OrderSaga, 'SagaTimedOut'>>().toEqualTypeOf<{ deadline: string; reason: string }>();
     type Ctx = ForwardContext<OrderSaga, OrderSaga['participants']['inventory']['steps']['reserveStock']>;
     expectTypeOf<Ctx['payload']['quantity']>().toEqualTypeOf<number>();

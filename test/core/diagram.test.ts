@@ -28,15 +28,21 @@ describe('toMermaid', () => {
   });
 
   it('draws every compensation trigger and emit as a dashed "compensate" arrow', () => {
-    const compensations = allReactions(orderSaga).filter((r) => r.phase === 'compensate');
-    expect(compensations.length).toBe(4);
+    // (the implicit ReservationExpired reactions of TCC steps are the reconciler's, not drawn)
+    const compensations = allReactions(orderSaga).filter((r) => r.phase === 'compensate' && !r.expiry);
+    expect(compensations.length).toBe(6);
     for (const r of compensations) {
       expect(chart).toContain(`ev_${r.event} -.->|compensate| st_${r.participant}__${r.step}`);
       for (const e of r.mayEmit) expect(chart).toContain(`st_${r.participant}__${r.step} -.->|compensate| ev_${e}`);
     }
     expect(chart).toContain('ev_SagaTimedOut -.->|compensate| st_payment__capturePayment');
     expect(chart).toContain('st_order__createOrder -.->|compensate| ev_OrderCancelled');
-    expect(chart.match(/-\.->\|compensate\|/g)).toHaveLength(7); // 4 triggers + 3 emits
+    expect(chart.match(/-\.->\|compensate\|/g)).toHaveLength(9); // 6 triggers + 3 emits
+  });
+
+  it('draws the confirmation of a TCC step as a thick "confirm" arrow', () => {
+    expect(chart).toContain('ev_OrderCompleted ==>|confirm| st_points__freezePoints');
+    expect(chart).toContain('ev_StockReleased -.->|compensate| st_points__freezePoints');
   });
 
   it('shows the initiator and the reconciler as sources and styles failures and terminals', () => {
@@ -47,7 +53,7 @@ describe('toMermaid', () => {
     expect(chart).toMatch(/classDef failure /);
     expect(chart).toContain('class ev_OrderCompleted terminalSuccess');
     expect(chart).toContain('class ev_StockUnavailable,ev_StockReleased terminalFailure');
-    expect(chart).toContain('class ev_PaymentDeclined,ev_SagaTimedOut failure');
+    expect(chart).toContain('class ev_PointsUnavailable,ev_PaymentDeclined,ev_SagaTimedOut failure');
     expect(chart).toContain('class st_payment__capturePayment pivot');
   });
 
@@ -80,8 +86,10 @@ describe('toTextSummary', () => {
       expect(text).toContain(`    ${s}: on `);
     }
     for (const e of events) expect(text).toMatch(new RegExp(`^  ${e} +from `, 'm'));
-    expect(text).toContain('capturePayment: on OrderCreated → emits PaymentCaptured; fails with PaymentDeclined [pivot]');
-    expect(text).toContain('compensation: on PaymentDeclined | PaymentVoided → emits OrderCancelled');
+    expect(text).toContain('capturePayment: on PointsFrozen → emits PaymentCaptured; fails with PaymentDeclined [pivot]');
+    expect(text).toContain('compensation: on PaymentDeclined | PaymentVoided | PointsUnavailable → emits OrderCancelled');
+    expect(text).toContain('freezePoints: on OrderCreated → emits PointsFrozen; fails with PointsUnavailable [TCC: try / confirm / cancel]');
+    expect(text).toContain('confirmation: on OrderCompleted → emits nothing');
     expect(text).toContain('success: OrderCompleted');
     expect(text).toContain('failure: StockUnavailable, StockReleased');
     expect(toTextSummary(orderSaga)).toBe(text);

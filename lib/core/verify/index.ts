@@ -5,7 +5,7 @@ import { checkCompensationOnSuccess, checkCycles, checkDuplicates, checkUnconsum
 import { sortFindings, VerificationError, type VerificationFinding } from './types.js';
 
 export { FINDING_CODES, VerificationError, type FindingCode, type FindingSeverity, type VerificationFinding } from './types.js';
-export { analysePaths, DEADLINE_MARK, MAX_RUNS, type DeadEnd, type PathAnalysis, type UncompensatedStep } from './paths.js';
+export { analysePaths, DEADLINE_MARK, MAX_RUNS, type DeadEnd, type PathAnalysis, type TccProblem, type UncompensatedStep } from './paths.js';
 
 export interface VerifyOptions {
   /** Upper bound on runs the path analysis enumerates. @default 10000 */
@@ -20,7 +20,9 @@ export interface VerifyOptions {
  * compensated on every failure path before the pivot, and every run ends in a terminal event.
  */
 export function verifyDefinition(def: AnySagaDefinition, options: VerifyOptions = {}): VerificationFinding[] {
-  const reactions = allReactions(def);
+  // The implicit ReservationExpired reactions of TCC steps are the reconciler's safety net, not
+  // part of the choreography: they are left out of every rule.
+  const reactions = allReactions(def).filter((r) => !r.expiry);
   const paths = analysePaths(def, reactions, options.maxRuns ?? MAX_RUNS);
   return sortFindings([
     ...checkUnproduced(def, reactions),
@@ -29,6 +31,7 @@ export function verifyDefinition(def: AnySagaDefinition, options: VerifyOptions 
     ...checkDuplicates(reactions),
     ...missingCompensation(def, reactions, paths),
     ...terminalFindings(def, reactions, paths),
+    ...tccFindings(reactions, paths),
     ...checkCompensationOnSuccess(def, reactions),
     ...(paths.capped
       ? [
@@ -129,6 +132,41 @@ function terminalFindings(def: AnySagaDefinition, reactions: readonly Reaction[]
     });
   }
   return out;
+}
+
+function tccFindings(reactions: readonly Reaction[], paths: PathAnalysis): VerificationFinding[] {
+  return paths.tcc.map((p) => {
+    const spec = reactions.find((r) => r.participant === p.participant && r.step === p.step)?.spec;
+    const confirmOn = quoted(spec?.confirmation?.on ?? []);
+    const cancelOn = quoted(spec?.compensation?.on ?? []);
+    const path = p.path.join(' → ');
+    const where = { participant: p.participant, step: p.step, severity: 'error' as const };
+    if (p.kind === 'confirm-without-try') {
+      return {
+        ...where,
+        code: 'confirmation-without-try' as const,
+        message:
+          `The confirm of TCC step ${p.participant}.${p.step} (on ${confirmOn}) can run although its try did not succeed: ${path}. ` +
+          `A confirm is the commit of an application-level 2PC and needs the try's "yes" first (vote collection): trigger it with an event that is only produced after the try succeeded, such as the saga's success terminal.`,
+      };
+    }
+    if (p.kind === 'unconfirmed') {
+      return {
+        ...where,
+        code: 'unconfirmed-reservation' as const,
+        message:
+          `TCC step ${p.participant}.${p.step} reserves on a run that ends in success but neither its confirm (on ${confirmOn}) nor its cancel runs: ${path}. ` +
+          `The reservation would stay frozen until it expires. Add the success terminal of that run to its confirmation "on".`,
+      };
+    }
+    return {
+      ...where,
+      code: 'cancel-after-confirm' as const,
+      message:
+        `TCC step ${p.participant}.${p.step} is both confirmed (on ${confirmOn}) and cancelled (on ${cancelOn}) on one run: ${path}. ` +
+        `The runtime refuses the second phase and flags it; trigger the confirm only with the success terminal and the cancel only with failure events.`,
+    };
+  });
 }
 
 /** Events reachable in the reaction graph from the start and timeout events. */

@@ -27,12 +27,27 @@ export interface DeadEnd {
   readonly lastReaction?: { readonly participant: string; readonly step: string };
 }
 
+/** A TCC step whose phases disagree on one run (see the `kind`). */
+export interface TccProblem {
+  readonly participant: string;
+  readonly step: string;
+  /**
+   * `confirm-without-try`: the confirm fires although the try did not succeed before it (the vote
+   * was not collected); `unconfirmed`: the run ends in success with the reservation neither
+   * confirmed nor cancelled; `cancel-after-confirm`: both phases fire.
+   */
+  readonly kind: 'confirm-without-try' | 'unconfirmed' | 'cancel-after-confirm';
+  readonly path: readonly string[];
+}
+
 export interface PathAnalysis {
   readonly runs: number;
   readonly capped: boolean;
   readonly reachedTerminals: ReadonlySet<string>;
   readonly uncompensated: readonly UncompensatedStep[];
   readonly deadEnds: readonly DeadEnd[];
+  /** Problems of TCC steps (try / confirm / cancel), one per step and kind, shortest run. */
+  readonly tcc: readonly TccProblem[];
 }
 
 interface Failure {
@@ -55,6 +70,8 @@ interface RunState {
   effects: Effect[];
   /** step key → trace indices where its compensation ran. */
   compensated: Map<string, number[]>;
+  /** step key → trace indices where its confirm (TCC) ran. */
+  confirmed: Map<string, number[]>;
   /** Failures that happened before any pivot succeeded (they demand compensation). */
   failures: Failure[];
   lastReaction?: { participant: string; step: string };
@@ -75,6 +92,7 @@ function clone(s: RunState): RunState {
     fired: new Set(s.fired),
     effects: [...s.effects],
     compensated: new Map([...s.compensated].map(([k, v]) => [k, [...v]])),
+    confirmed: new Map([...s.confirmed].map(([k, v]) => [k, [...v]])),
     failures: [...s.failures],
     ...(s.lastReaction ? { lastReaction: s.lastReaction } : {}),
     pivotDone: s.pivotDone,
@@ -108,6 +126,14 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
   const reachedTerminals = new Set<string>();
   const uncompensated = new Map<string, UncompensatedStep>();
   const deadEnds = new Map<string, DeadEnd>();
+  const tcc = new Map<string, TccProblem>();
+  const tccProblem = (participant: string, step: string, kind: TccProblem['kind'], path: readonly string[]): void => {
+    const key = `${stepKey(participant, step)}\u0000${kind}`;
+    const known = tcc.get(key);
+    if (!known || known.path.length > path.length) tcc.set(key, { participant, step, kind, path });
+  };
+  const isTcc = (participant: string, step: string): boolean =>
+    reactions.some((r) => r.participant === participant && r.step === step && r.spec.confirmation !== undefined && r.spec.compensation !== undefined);
 
   const finish = (s: RunState): void => {
     runs++;
@@ -122,6 +148,17 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       if (!known || known.path.length > s.trace.length) {
         deadEnds.set(last, { path: s.trace, lastEvent: last, ...(s.lastReaction ? { lastReaction: s.lastReaction } : {}) });
       }
+    }
+    // TCC: a run that ends in success must confirm every reservation it made and not cancelled;
+    // no run may both confirm and cancel one reservation.
+    const succeeded = terminals.some((e) => isTerminal(def, e) === 'success');
+    for (const effect of s.effects) {
+      if (!isTcc(effect.participant, effect.step)) continue;
+      const key = stepKey(effect.participant, effect.step);
+      const confirmedAt = (s.confirmed.get(key) ?? []).filter((at) => at > effect.at);
+      const cancelledAt = (s.compensated.get(key) ?? []).filter((at) => at > effect.at);
+      if (confirmedAt.length > 0 && cancelledAt.length > 0) tccProblem(effect.participant, effect.step, 'cancel-after-confirm', s.trace);
+      else if (succeeded && confirmedAt.length === 0 && cancelledAt.length === 0) tccProblem(effect.participant, effect.step, 'unconfirmed', s.trace);
     }
     for (const failure of s.failures) {
       for (const effect of s.effects) {
@@ -182,6 +219,19 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       fire(s, rs, i + 1);
       return;
     }
+    if (r.phase === 'confirm') {
+      const t = clone(s);
+      t.fired.add(reactionKey(r));
+      const key = stepKey(r.participant, r.step);
+      // Vote collection: a confirm is only sound after its own try succeeded on the same run.
+      if (!t.effects.some((e) => e.participant === r.participant && e.step === r.step)) tccProblem(r.participant, r.step, 'confirm-without-try', [...t.trace, reactionLabel(r.participant, r.step, r.phase)]);
+      t.confirmed.set(key, [...(t.confirmed.get(key) ?? []), t.trace.length]);
+      t.lastReaction = { participant: r.participant, step: r.step };
+      t.trace.push(reactionLabel(r.participant, r.step, r.phase));
+      r.mayEmit.forEach((e) => emit(t, e));
+      fire(t, rs, i + 1);
+      return;
+    }
     if (r.phase === 'compensate') {
       const t = clone(s);
       t.fired.add(reactionKey(r));
@@ -234,6 +284,7 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
     fired: new Set(),
     effects: [],
     compensated: new Map(),
+    confirmed: new Map(),
     failures: [],
     pivotDone: false,
     terminalEmitted: false,
@@ -241,5 +292,5 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
     timedOut: false,
   });
 
-  return { runs, capped, reachedTerminals, uncompensated: [...uncompensated.values()], deadEnds: [...deadEnds.values()] };
+  return { runs, capped, reachedTerminals, uncompensated: [...uncompensated.values()], deadEnds: [...deadEnds.values()], tcc: [...tcc.values()] };
 }

@@ -9,6 +9,9 @@ export const FINDING_CODES = [
   'missing-compensation',
   'unreachable-terminal',
   'no-terminal-reachable',
+  'confirmation-without-try',
+  'unconfirmed-reservation',
+  'cancel-after-confirm',
   'timeout-ignored',
   'compensation-on-success-path',
   'unused-event',
@@ -44,9 +47,9 @@ export class VerificationError extends SagaCoreError {
   }
 }
 
-/** Reaction label used in messages and paths: `participant.step` or `participant.step (compensation)`. */
-export function reactionLabel(participant: string, step: string, phase: 'forward' | 'compensate'): string {
-  return phase === 'forward' ? `${participant}.${step}` : `${participant}.${step} (compensation)`;
+/** Reaction label used in messages and paths: `participant.step`, `participant.step (compensation)` or `participant.step (confirm)`. */
+export function reactionLabel(participant: string, step: string, phase: 'forward' | 'compensate' | 'confirm'): string {
+  return phase === 'forward' ? `${participant}.${step}` : phase === 'confirm' ? `${participant}.${step} (confirm)` : `${participant}.${step} (compensation)`;
 }
 
 /** Plain code-unit comparison: deterministic, independent of the locale. */
