@@ -14,6 +14,7 @@ export * from './step-runner.js';
 export * from './step-types.js';
 export * from './tracker.js';
 export * from './tcc.js';
+export * from './two-phase-message.js';
 export * from './from-env.js';
 export * from './forward-recovery.js';
 export * from './queue-admin.js';
