@@ -32,6 +32,18 @@ export const ENV = {
   RECONCILE_QUIET_SECONDS: 'SAGA_RECONCILE_QUIET_SECONDS',
   /** Reconciler: quiet checks in a row before a stalled saga is flagged failed-needs-attention. */
   RECONCILE_STALLED_CHECKS: 'SAGA_RECONCILE_STALLED_CHECKS',
+  /** Notifier: JSON array of endpoints `[{ "id", "url", "secret"?, "events"? }]` that receive saga outcomes. */
+  NOTIFY_ENDPOINTS: 'SAGA_NOTIFY_ENDPOINTS',
+  /** Notifier: attempts per notification before it is given up and flagged. */
+  NOTIFY_MAX_ATTEMPTS: 'SAGA_NOTIFY_MAX_ATTEMPTS',
+  /** Notifier: delay before the first retry (seconds); doubles per failed attempt. */
+  NOTIFY_FIRST_RETRY_SECONDS: 'SAGA_NOTIFY_FIRST_RETRY_SECONDS',
+  /** Notifier: longest delay between two attempts (seconds). */
+  NOTIFY_MAX_RETRY_SECONDS: 'SAGA_NOTIFY_MAX_RETRY_SECONDS',
+  /** Notifier: HTTP timeout of one attempt (milliseconds). */
+  NOTIFY_TIMEOUT_MS: 'SAGA_NOTIFY_TIMEOUT_MS',
+  /** Outcome query API: JSON map key id → shared secret of the receivers allowed to query. */
+  OUTCOME_API_KEYS: 'SAGA_OUTCOME_API_KEYS',
   /** Log level: debug | info | warn | error. */
   LOG_LEVEL: 'SAGA_LOG_LEVEL',
   /** Standard AWS override honoured by every client the runtime creates (LocalStack, DynamoDB Local). */

@@ -10,3 +10,4 @@ export * from './stream-poller.js';
 export * from './tables.js';
 export * from './queue-admin.js';
 export * from './reconciler-schedule.js';
+export * from './consumers.js';

@@ -15,6 +15,8 @@ export * from './step-types.js';
 export * from './tracker.js';
 export * from './tcc.js';
 export * from './two-phase-message.js';
+export * from './notifier.js';
+export * from './outcome-api.js';
 export * from './from-env.js';
 export * from './forward-recovery.js';
 export * from './queue-admin.js';
