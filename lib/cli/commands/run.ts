@@ -3,7 +3,24 @@ import { LocalCloud } from '../../local/cloud.js';
 import { METRIC } from '../../runtime/ports.js';
 import { isTerminalStatus, type SagaRecord } from '../../runtime/saga-record.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
-import { initialStock, orderSaga, planOrders, readOrder, readStock, referenceParticipants, seedStock, type PlannedOrder } from '../reference-app.js';
+import { readNotifications } from '../../runtime/notifier.js';
+import {
+  attachMerchantNotifier,
+  customerOf,
+  initialPoints,
+  initialStock,
+  MerchantReceiver,
+  orderSaga,
+  planOrders,
+  readOrder,
+  readPoints,
+  readPointsStep,
+  readStock,
+  referenceParticipants,
+  seedPoints,
+  seedStock,
+  type PlannedOrder,
+} from '../reference-app.js';
 
 interface SagaResult {
   readonly id: string;
@@ -13,6 +30,10 @@ interface SagaResult {
   readonly terminalEvent?: string;
   readonly orderStatus?: string;
   readonly payment?: string;
+  /** TCC points: how many the order froze and what became of them (confirmed = spent, cancelled = unfrozen). */
+  readonly points?: { readonly redeemed: number; readonly outcome: string };
+  /** Best-effort merchant notification: its state and the attempts it took. */
+  readonly notification?: { readonly state: string; readonly attempts: number };
   readonly timeline: readonly { type: string; producer: string; atMs: number }[];
 }
 
@@ -34,23 +55,43 @@ export const runCommand: Command = {
     const progress = (text: string) => (values.json ? io.err(text) : io.out(text));
     progress(`Starting the local cloud (DynamoDB Local, event bus, queues) …`);
     const cloud = await LocalCloud.start({ definition: orderSaga, participants: referenceParticipants, seed });
+    const merchant = new MerchantReceiver();
     try {
-      const plan = planOrders(orders);
+      await merchant.start();
+      const notifications = attachMerchantNotifier(cloud, merchant.url);
+      const plan = planOrders(orders, { points: true });
       const stock = initialStock(plan);
       await seedStock(cloud, stock);
+      const points = initialPoints(plan);
+      await seedPoints(cloud, points);
       const startedAt = cloud.clock.now();
       const ids = new Map<string, PlannedOrder>();
       for (const order of plan) {
-        const { sagaId } = await cloud.startSaga({ orderId: order.orderId, customerId: `customer-${order.orderId.slice(-2)}`, sku: order.sku, quantity: order.quantity, amountCents: order.amountCents });
+        const { sagaId } = await cloud.startSaga({
+          orderId: order.orderId,
+          customerId: customerOf(order),
+          sku: order.sku,
+          quantity: order.quantity,
+          amountCents: order.amountCents,
+          ...(order.pointsToRedeem ? { pointsToRedeem: order.pointsToRedeem } : {}),
+        });
         ids.set(sagaId, order);
       }
       progress(`Started ${orders} order sagas; running the choreography …`);
       const run = await cloud.runUntilQuiet({ onProgress: (steps) => progress(`  … ${steps} deliveries`) });
+      // Merchant notifications still waiting for a retry are due later in virtual time.
+      await notifications.drain();
       const results: SagaResult[] = [];
       for (const [sagaId, order] of ids) {
         const record = await cloud.sagaRecord(sagaId);
         const business = await readOrder(cloud, order.orderId);
-        results.push(toResult(sagaId, order, record, business, startedAt));
+        const step = await readPointsStep(cloud, sagaId);
+        const notification = (await readNotifications(cloud.client, cloud.tableName, sagaId)).notifications[0];
+        results.push({
+          ...toResult(sagaId, order, record, business, startedAt),
+          ...(order.pointsToRedeem ? { points: { redeemed: order.pointsToRedeem, outcome: pointsOutcome(step.state) } } : {}),
+          ...(notification ? { notification: { state: notification.state, attempts: notification.attempts } } : {}),
+        });
       }
       const summary = {
         total: results.length,
@@ -60,6 +101,23 @@ export const runCommand: Command = {
         open: results.filter((r) => !isTerminalStatus(r.status as SagaRecord['status'])).length,
       };
       const stockAfter = Object.fromEntries(await Promise.all(Object.keys(stock).map(async (sku) => [sku, { initial: stock[sku], ...(await readStock(cloud, sku)) }] as const)));
+      const accounts = await Promise.all(Object.entries(points).map(async ([customerId, initial]) => ({ initial, ...(await readPoints(cloud, customerId)) })));
+      const pointsReport = {
+        // every order's points: frozen by its try, then confirmed (spent) or cancelled (unfrozen)
+        frozen: results.filter((r) => r.points && !['refused', 'not reached'].includes(r.points.outcome)).length,
+        confirmed: results.filter((r) => r.points?.outcome === 'confirmed').length,
+        cancelled: results.filter((r) => r.points?.outcome === 'cancelled').length,
+        refused: results.filter((r) => r.points?.outcome === 'refused').length,
+        stillFrozen: accounts.reduce((n, a) => n + a.frozen, 0),
+        spent: accounts.reduce((n, a) => n + a.spent, 0),
+        conserved: accounts.every((a) => a.available + a.frozen + a.spent === a.initial),
+      };
+      const notificationReport = {
+        delivered: results.filter((r) => r.notification?.state === 'delivered').length,
+        afterRetries: results.filter((r) => r.notification?.state === 'delivered' && r.notification.attempts > 1).length,
+        gaveUp: results.filter((r) => r.notification?.state === 'gave-up').length,
+        attempts: merchant.deliveries.length,
+      };
       const counters = {
         eventsPublished: cloud.metrics.total(METRIC.eventsPublished),
         stepsCommitted: cloud.metrics.total(METRIC.stepsCommitted),
@@ -67,15 +125,19 @@ export const runCommand: Command = {
         nullCompensations: cloud.metrics.total(METRIC.nullCompensations),
         duplicatesIgnored: cloud.metrics.total(METRIC.duplicates),
         rejections: cloud.metrics.total(METRIC.rejections),
+        confirmations: cloud.metrics.total(METRIC.confirmations),
+        notificationAttempts: cloud.metrics.total(METRIC.notificationAttempts),
       };
       if (values.json) {
-        io.out(JSON.stringify({ summary, seed, deliveries: run.steps, stock: stockAfter, metrics: counters, sagas: results }, null, 2));
+        io.out(JSON.stringify({ summary, seed, deliveries: run.steps, stock: stockAfter, points: pointsReport, notifications: notificationReport, metrics: counters, sagas: results }, null, 2));
       } else {
         if (!values.quiet) printTimelines(io, results);
         printSummary(io, summary, stockAfter, counters);
+        printPointsAndNotifications(io, pointsReport, notificationReport);
       }
       return summary.open === 0 && summary.total === orders ? 0 : 1;
     } finally {
+      await merchant.stop();
       await cloud.stop();
     }
   },
@@ -98,7 +160,26 @@ function printTimelines(io: CliIO, results: readonly SagaResult[]): void {
   for (const r of results) {
     io.out(`\n${r.orderId} (${r.scenario})  saga ${r.id}  →  ${r.status.toUpperCase()}`);
     for (const t of r.timeline) io.out(`   +${String(t.atMs).padStart(6)} ms  ${t.producer.padEnd(10)} ${t.type}`);
+    if (r.points) io.out(`   points    ${r.points.redeemed} frozen (TCC try) → ${r.points.outcome}`);
+    if (r.notification) io.out(`   merchant  notification ${r.notification.state} after ${r.notification.attempts} attempt${r.notification.attempts === 1 ? '' : 's'}`);
   }
+}
+
+/** TCC outcome of an order's points, from the barrier state of points.freezePoints. */
+function pointsOutcome(state: string | undefined): string {
+  if (state === 'confirmed') return 'confirmed';
+  if (state === 'compensated') return 'cancelled';
+  if (state === 'done') return 'still frozen';
+  if (state === undefined) return 'not reached'; // the saga ended before the points step (e.g. out of stock)
+  return 'refused'; // the try failed (not enough points) or came after its cancel: nothing was frozen
+}
+
+function printPointsAndNotifications(io: CliIO, points: Record<string, number | boolean>, notifications: Record<string, number>): void {
+  io.out(
+    `\n  points (TCC)  frozen=${points.frozen}  confirmed=${points.confirmed}  cancelled=${points.cancelled}  refused=${points.refused}  still frozen=${points.stillFrozen}  ` +
+      `spent=${points.spent}  ${points.conserved ? 'conserved (available + frozen + spent = initial)' : 'NOT CONSERVED'}`,
+  );
+  io.out(`  merchant      notifications delivered=${notifications.delivered} (after retries: ${notifications.afterRetries})  gave up=${notifications.gaveUp}  HTTP attempts=${notifications.attempts}`);
 }
 
 function printSummary(io: CliIO, summary: Record<string, number>, stock: Record<string, { initial?: number; available: number; reserved: number }>, counters: Record<string, number>): void {
