@@ -69,8 +69,17 @@ export async function runReaction(
     const now = deps.clock.now();
     const ctx = createStepContext({ def, reaction, validated, client: deps.client, tableName: deps.tableName, now, forward });
     const result: StepResult = reaction.phase === 'forward' ? await impl.forward(ctx.forwardView) : await impl.compensate!(ctx.compensateView);
-    if (result.kind === 'retry' && result.delaySeconds !== undefined) return { kind: 'retry', reason: result.reason, delaySeconds: result.delaySeconds };
-    if (result.kind === 'retry' || result.kind === 'reject') return { kind: result.kind, reason: result.reason };
+    if (result.kind === 'retry' || result.kind === 'reject') {
+      // A forward step's own checks can fail because an earlier delivery of this very event already
+      // took effect (completeOrder finds the order completed — by itself): the barrier decides first.
+      if (reaction.phase === 'forward') {
+        const verdict = classifyExisting('forward', (await readBarrier(deps, reaction, envelope.sagaId))?.state);
+        if (verdict === 'duplicate') return duplicate(deps, reaction);
+        if (verdict === 'hanging-refused') return refusedHanging(deps, info);
+      }
+      if (result.kind === 'retry' && result.delaySeconds !== undefined) return { kind: 'retry', reason: result.reason, delaySeconds: result.delaySeconds };
+      return { kind: result.kind, reason: result.reason };
+    }
     if (result.kind === 'ignored') {
       if (reaction.phase !== 'compensate' || forward?.status !== 'done' || !reaction.spec.pivot) {
         throw new StepContractError(`${reaction.participant}.${reaction.step}: ignore() is only for the compensation of a pivot step that is already done.`, info);
@@ -108,11 +117,7 @@ export async function runReaction(
         continue;
       }
       if (verdict === 'duplicate') return duplicate(deps, reaction);
-      if (verdict === 'hanging-refused') {
-        deps.metrics.count(METRIC.refusedHanging);
-        deps.logger.log('info', 'forward step refused: its compensation already ran', info);
-        return { kind: 'hanging-refused' };
-      }
+      if (verdict === 'hanging-refused') return refusedHanging(deps, info);
       throw error;
     }
     const state: BarrierState = reaction.phase === 'forward' ? result.kind : seen === 'done' ? 'compensated' : 'voided';
@@ -124,6 +129,12 @@ export async function runReaction(
   }
   // StepRetries is counted once, by the participant handler, for every `retry` outcome.
   return { kind: 'retry', reason: `transaction conflicts persisted after ${deps.maxConflictReruns} re-runs` };
+}
+
+function refusedHanging(deps: StepRunnerDeps, info: { participant: string; step: string; eventId: string }): StepRunOutcome {
+  deps.metrics.count(METRIC.refusedHanging);
+  deps.logger.log('info', 'forward step refused: its compensation already ran', info);
+  return { kind: 'hanging-refused' };
 }
 
 function duplicate(deps: StepRunnerDeps, reaction: Reaction): StepRunOutcome {
