@@ -53,6 +53,13 @@ export const failureKey = (participant: string, messageId: string) => ({ pk: `${
  */
 export const FAILURES_SHARD = 'open#failures';
 export const ATTENTION_SHARD = 'open#attention';
+/**
+ * `open#starts`: start barriers (`initiator#saga#<id>` / `step#start`) by start time. Until the
+ * tracker has seen one of its events a saga has no saga record, so a start event that was committed
+ * but never published would be invisible to the reconciler; it reads this partition with a cursor
+ * (see lib/runtime/reconciler-starts.ts). Entries leave with the barrier's TTL.
+ */
+export const STARTS_SHARD = 'open#starts';
 /** The regular shards of open sagas, in the order the reconciler reads them. */
 export const openShards = (): string[] => Array.from({ length: OPEN_SHARDS }, (_, i) => `open#${i}`);
 

@@ -8,6 +8,7 @@ import { emfMetrics, jsonLogger, METRIC, randomIds, systemClock, type LogLevel }
 import { parseUrlMap, sqsQueueAdmin } from './queue-admin.js';
 import { runChecks, writeReport } from './reconciler-checks.js';
 import { handleFailure, visitSaga, type VisitContext } from './reconciler-saga.js';
+import { recoverLostStarts } from './reconciler-starts.js';
 import { ReconcilerStore } from './reconciler-store.js';
 import {
   DEFAULT_RECONCILER_OPTIONS,
@@ -30,7 +31,8 @@ export interface Reconciler {
  * The reconciler: finds what got stuck and repairs it, through the same outbox every participant
  * uses (it never calls PutEvents). Each run
  * 1. handles failure records (messages that failed their last attempt) — flags sagas whose
- *    compensation or must-succeed step ended in a DLQ;
+ *    compensation or must-succeed step ended in a DLQ — and gives a saga record to sagas whose
+ *    start event never reached the tracker (`open#starts`), so step 2 republishes it;
  * 2. visits the open sagas whose `nextCheckAt` is due (the sparse `open-sagas` index, shard by
  *    shard: cost grows with open sagas, never with the table) — republishes lost outbox rows,
  *    publishes `SagaTimedOut` past the deadline, flags sagas stalled for `stalledChecks` checks;
@@ -76,6 +78,8 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       for await (const item of store.due(FAILURES_SHARD, nowIso, opts.pageSize)) {
         await handleFailure(ctx, item as unknown as FailureRecord);
       }
+      // Sagas whose start event never reached the tracker have no record yet: give them one first.
+      await recoverLostStarts(ctx);
       let visited = 0;
       visit: for (const shard of openShards()) {
         for await (const item of store.due(shard, nowIso, opts.pageSize)) {

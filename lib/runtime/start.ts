@@ -2,7 +2,7 @@ import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-
 import type { AnySagaDefinition, PayloadOf } from '../core/definition.js';
 import { SAGA_ID_PATTERN } from '../core/envelope.js';
 import { INITIATOR } from '../core/definition.js';
-import { KEY, stepKey } from '../core/keys.js';
+import { KEY, STARTS_SHARD, stepKey } from '../core/keys.js';
 import { SagaRuntimeError } from './errors.js';
 import { buildOutboxRow, outboxPut } from './outbox.js';
 import { randomIds, systemClock, type Clock, type IdSource } from './ports.js';
@@ -20,6 +20,15 @@ export interface StartSagaOptions {
   readonly sagaId?: string;
   /** Writes to commit in the same transaction as the start event (e.g. your own order row in another table). @default none */
   readonly writes?: readonly StagedWrite[];
+}
+
+/**
+ * Attributes that list a start barrier in the `open#starts` partition of the open-sagas index, so
+ * the reconciler can find a saga whose start event was never published (it has no saga record).
+ */
+export function startIndexEntry(now: number): Record<string, string> {
+  const at = new Date(now).toISOString();
+  return { forwardAt: at, [KEY.openPartition]: STARTS_SHARD, [KEY.openSort]: at };
 }
 
 /** Thrown by {@link startSaga} when the saga id was already started. */
@@ -57,7 +66,7 @@ export async function startSaga<D extends AnySagaDefinition>(
   const startBarrier = {
     Put: {
       TableName: deps.tableName,
-      Item: { ...stepKey(INITIATOR, sagaId, 'start'), kind: 'step', state: 'done', sagaId, forwardEventId: eventId, [KEY.ttl]: row.expiresAt },
+      Item: { ...stepKey(INITIATOR, sagaId, 'start'), kind: 'step', state: 'done', sagaId, forwardEventId: eventId, ...startIndexEntry(now), [KEY.ttl]: row.expiresAt },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };

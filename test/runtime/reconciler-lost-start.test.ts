@@ -1,0 +1,59 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalCloud } from '../../lib/local/cloud.js';
+import { createLocalReconciler, scheduleReconciler } from '../../lib/local/reconciler-schedule.js';
+import { STARTS_CURSOR_KEY } from '../../lib/runtime/reconciler-starts.js';
+import { order, orderCloud, outboxRows, published, saga } from './reconciler/support.js';
+
+let cloud: LocalCloud | undefined;
+afterEach(async () => {
+  await cloud?.stop();
+  cloud = undefined;
+});
+
+describe('reconciler: a start event that never reached the bus', () => {
+  it('gives the saga a record, republishes its start event once, and the saga ends', async () => {
+    // GIVEN OrderRequested cannot be published until the relay's stream source gives up on it:
+    // no event of the saga ever reaches the tracker, so there is no saga record to find
+    cloud = await orderCloud();
+    const c = cloud;
+    c.bus.entryFault = (entry) => (entry.DetailType === 'OrderRequested' && c.relayFailures.length === 0 ? 'AccessDeniedException' : undefined);
+    const reconciler = scheduleReconciler(cloud);
+    const { sagaId } = await cloud.startSaga(order('o-lost-start'));
+
+    // WHEN the system runs with the reconciler every minute (the local cloud sees nothing open: no
+    // saga record exists, so it goes quiet at once; a minute later the reconciler runs)
+    await cloud.runUntilQuiet();
+    cloud.clock.advance(120_000);
+    await cloud.runUntilQuiet();
+
+    // THEN the start was recovered and republished exactly once, and the saga completed
+    expect(cloud.relayFailures).toHaveLength(1);
+    const actions = reconciler.runs.flatMap((r) => r.actions).filter((a) => a.sagaId === sagaId).map((a) => a.action);
+    expect(actions).toContain('start-recovered');
+    const rows = await outboxRows(cloud, 'initiator', sagaId);
+    expect(rows.filter((r) => r.republishOf)).toHaveLength(1);
+    expect(published(cloud, sagaId).filter((e) => e.type === 'OrderRequested')).toHaveLength(1);
+    expect((await saga(cloud, sagaId)).status).toBe('completed');
+  });
+
+  it('leaves sagas the tracker knows alone, and keeps a cursor', async () => {
+    // GIVEN two sagas that ran normally
+    cloud = await orderCloud();
+    const startedAt = new Date(cloud.clock.now()).toISOString();
+    const a = await cloud.startSaga(order('o-normal-1'));
+    const b = await cloud.startSaga(order('o-normal-2'));
+    await cloud.runUntilQuiet();
+    cloud.clock.advance(120_000);
+
+    // WHEN the reconciler runs twice
+    const first = await createLocalReconciler(cloud).runOnce();
+    const second = await createLocalReconciler(cloud).runOnce();
+
+    // THEN nothing is recovered and the cursor moved to the starts
+    for (const run of [first, second]) expect(run.actions.filter((x) => x.action === 'start-recovered')).toEqual([]);
+    for (const id of [a.sagaId, b.sagaId]) expect((await saga(cloud, id)).status).toBe('completed');
+    const cursor = await cloud.client.send(new GetCommand({ TableName: cloud.tableName, Key: STARTS_CURSOR_KEY, ConsistentRead: true }));
+    expect(cursor.Item?.cursor).toBe(startedAt);
+  });
+});
