@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './function.js';
 export * from './imported-choreography.js';
 export * from './monitoring.js';
+export * from './notifier.js';
 export * from './participant.js';
 export * from './permissions.js';
 export * from './reconciler.js';

@@ -1,0 +1,286 @@
+import { join } from 'node:path';
+import { Duration, Stack, Token, Validations, type SecretValue } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV, NOTIFIER, ownPrefix, sagaKey, terminalEventsPattern } from '../core/index.js';
+import { acknowledge } from './acknowledgements.js';
+import type { IChoreography } from './choreography-base.js';
+import { SagaConstructError } from './errors.js';
+import { SagaFunction } from './function.js';
+import { METRICS_NAMESPACE } from './monitoring.js';
+import { PACKAGE_LOCK, PACKAGE_ROOT } from './paths.js';
+import { toEventPattern } from './patterns.js';
+import { ITEM_READ_ACTIONS, grantOwnItems, leadingKeysCondition, openIndexArn } from './permissions.js';
+import { WorkQueue, createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
+import { checkDuration, checkInteger } from './validation.js';
+
+/** Entries of the notifier's functions, relative to the package root. */
+export const NOTIFIER_ENTRIES = { notifier: 'functions/notifier.ts', outcomeApi: 'functions/outcome-api.ts' } as const;
+
+/**
+ * Why the outcome API function carries no async-invocation DLQ (cdk-nag Serverless-LambdaDLQ):
+ * recorded on that function only. Its own entry (not in ACKNOWLEDGEMENTS) because the reason
+ * differs from the event-source-mapping one there.
+ */
+export const OUTCOME_API_DLQ_ACKNOWLEDGEMENT = {
+  id: 'Serverless-LambdaDLQ',
+  reason:
+    'The outcome query API is invoked only synchronously through its function URL: the caller gets the error as the HTTP response and retries, ' +
+    'so an async-invocation dead-letter queue would never receive anything.',
+} as const;
+
+/** One receiver of saga outcomes. */
+export interface NotificationEndpointProps {
+  /** Receiver id: lower-case letters, digits and '-', at most 40; also its key id at the outcome API. */
+  readonly id: string;
+  /** HTTPS URL the outcome is POSTed to. */
+  readonly url: string;
+  /** Shared secret signing each request (`x-saga-signature`). @default unsigned requests */
+  readonly signingSecret?: SecretValue;
+  /** Terminal events this receiver wants. @default every terminal event of the definition */
+  readonly events?: readonly string[];
+}
+
+/** The outcome query API: a Lambda function URL answering `GET /sagas/{sagaId}`. */
+export interface OutcomeApiOptions {
+  /**
+   * Keys of the receivers allowed to query: key id (use the receiver's endpoint id, so it sees its
+   * own notification) → shared secret (at least 16 characters). Every request must be signed with
+   * one (lib/runtime/outcome-api.ts `signOutcomeRequest`), whatever `authType` is.
+   */
+  readonly keys: Readonly<Record<string, SecretValue>>;
+  /**
+   * Function URL authentication. With `AWS_IAM` callers also sign with SigV4 and need
+   * `lambda:InvokeFunctionUrl` ({@link SagaNotifier.grantQueryOutcome}); `NONE` leaves the request
+   * signature as the only check (for receivers outside AWS). @default lambda.FunctionUrlAuthType.AWS_IAM
+   */
+  readonly authType?: lambda.FunctionUrlAuthType;
+}
+
+export interface SagaNotifierProps {
+  /** The choreography whose outcomes are notified (its bus, table and definition). */
+  readonly choreography: IChoreography;
+  /** Receivers of saga outcomes (at least one). */
+  readonly endpoints: readonly NotificationEndpointProps[];
+  /** Attempts per notification before it is given up and flagged (1–100). @default 8 */
+  readonly maxAttempts?: number;
+  /** Delay before the first retry; doubles per failed attempt (1 second–1 hour). @default Duration.seconds(30) */
+  readonly firstRetryDelay?: Duration;
+  /** Longest delay between two attempts (up to 12 hours, at least `firstRetryDelay`). @default Duration.hours(1) */
+  readonly maxRetryDelay?: Duration;
+  /** HTTP timeout of one attempt (1–30 seconds). @default Duration.seconds(5) */
+  readonly requestTimeout?: Duration;
+  /** How often due retries are swept (1 minute–1 hour). @default Duration.minutes(1) */
+  readonly retryEvery?: Duration;
+  /** Notifier function timeout (up to 15 minutes); attempts are claimed before they are sent, so a timed-out sweep loses none. @default Duration.minutes(2) */
+  readonly timeout?: Duration;
+  /** The outcome query API for receivers that missed a notification. @default no query API */
+  readonly outcomeApi?: OutcomeApiOptions;
+  /** Entry of the notifier function. @default the framework's functions/notifier.ts */
+  readonly entry?: string;
+  /** Entry of the outcome API function. @default the framework's functions/outcome-api.ts */
+  readonly outcomeApiEntry?: string;
+  /** @default lambda.Architecture.ARM_64 */
+  readonly architecture?: lambda.Architecture;
+  /** @default lambda.Tracing.ACTIVE */
+  readonly tracing?: lambda.Tracing;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** esbuild project root. @default the saga-choreography package root */
+  readonly projectRoot?: string;
+  /** Lock file for esbuild. @default the saga-choreography package lock file */
+  readonly depsLockFilePath?: string;
+}
+
+const ENDPOINT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Best-effort notification (最大努力通知) of a choreography's outcomes: an EventBridge rule sends
+ * the saga's terminal events to a queue; the notifier function POSTs each outcome to every
+ * endpoint, records every attempt in the table (`notifier#…` items), retries on a schedule with
+ * exponential backoff and flags a notification after `maxAttempts` (alarm). An optional function
+ * URL answers receivers that missed one (`GET /sagas/{sagaId}`, IAM auth + per-receiver request
+ * signatures).
+ *
+ * A notifier Lambda rather than EventBridge API destinations: API destinations retry too, but
+ * record nothing per saga — no attempt log, no "gave up" state to flag or to show the receiver.
+ *
+ * @example
+ * ```ts
+ * const notifier = new SagaNotifier(stack, 'MerchantNotifications', {
+ *   choreography,
+ *   endpoints: [{ id: 'merchant', url: 'https://merchant.example/hooks/orders', signingSecret: SecretValue.secretsManager('merchant-webhook') }],
+ *   outcomeApi: { keys: { merchant: SecretValue.secretsManager('merchant-api-key') } },
+ * });
+ * notifier.grantQueryOutcome(merchantRole);
+ * ```
+ */
+export class SagaNotifier extends Construct {
+  readonly function: lambda.IFunction;
+  /** Terminal events waiting for the notifier. */
+  readonly queue: sqs.Queue;
+  /** Terminal events the notifier could not process (or EventBridge could not deliver). */
+  readonly deadLetterQueue: sqs.Queue;
+  /** Failed scheduled sweeps (async invocations). */
+  readonly sweepDeadLetterQueue: sqs.Queue;
+  readonly rule: events.Rule;
+  readonly schedule: events.Rule;
+  /** @default undefined without `outcomeApi` */
+  readonly outcomeApiFunction?: lambda.IFunction;
+  /** @default undefined without `outcomeApi` */
+  readonly outcomeApiUrl?: lambda.FunctionUrl;
+  readonly alarms: cloudwatch.Alarm[];
+  private readonly definitionName: string;
+
+  constructor(scope: Construct, id: string, props: SagaNotifierProps) {
+    super(scope, id);
+    const { choreography } = props;
+    const def = choreography.definition;
+    this.definitionName = def.name;
+    const tuning = {
+      maxAttempts: props.maxAttempts ?? 8,
+      firstRetryDelay: props.firstRetryDelay ?? Duration.seconds(30),
+      maxRetryDelay: props.maxRetryDelay ?? Duration.hours(1),
+      requestTimeout: props.requestTimeout ?? Duration.seconds(5),
+      retryEvery: props.retryEvery ?? Duration.minutes(1),
+      timeout: props.timeout ?? Duration.minutes(2),
+    };
+    this.validate(props, tuning);
+    const common = {
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      tracing: props.tracing ?? lambda.Tracing.ACTIVE,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      projectRoot: props.projectRoot ?? PACKAGE_ROOT,
+      depsLockFilePath: props.depsLockFilePath ?? PACKAGE_LOCK,
+    };
+    const stack = Stack.of(this);
+
+    const work = new WorkQueue(this, 'Inbox', { visibilityTimeout: Duration.seconds(tuning.timeout.toSeconds() * 6), maxReceiveCount: 5 });
+    this.queue = work.queue;
+    this.deadLetterQueue = work.deadLetterQueue;
+    this.sweepDeadLetterQueue = createDeadLetterQueue(this, 'SweepDeadLetterQueue');
+
+    const endpoints = props.endpoints.map((e) => ({ id: e.id, url: e.url, ...(e.signingSecret ? { secret: e.signingSecret.unsafeUnwrap() } : {}), ...(e.events ? { events: [...e.events] } : {}) }));
+    const fn = new SagaFunction(this, 'Notifier', {
+      entry: props.entry ?? join(PACKAGE_ROOT, NOTIFIER_ENTRIES.notifier),
+      description: `saga ${def.name}: best-effort notification of outcomes`,
+      timeout: tuning.timeout,
+      memorySize: 256,
+      ...common,
+      deadLetterQueue: this.sweepDeadLetterQueue,
+      environment: {
+        [ENV.TABLE_NAME]: choreography.table.tableName,
+        [ENV.DEFINITION_NAME]: def.name,
+        [ENV.NOTIFY_ENDPOINTS]: stack.toJsonString(endpoints),
+        [ENV.NOTIFY_MAX_ATTEMPTS]: String(tuning.maxAttempts),
+        [ENV.NOTIFY_FIRST_RETRY_SECONDS]: String(tuning.firstRetryDelay.toSeconds()),
+        [ENV.NOTIFY_MAX_RETRY_SECONDS]: String(tuning.maxRetryDelay.toSeconds()),
+        [ENV.NOTIFY_TIMEOUT_MS]: String(tuning.requestTimeout.toMilliseconds()),
+      },
+    });
+    this.function = fn.function;
+    fn.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
+    acknowledge(fn.function, 'sqsMappingUsesRedrive');
+
+    // Its own items only (notifications, attempts, rejections), and the retry partitions of the index.
+    grantOwnItems(fn.function, choreography.table, [`${ownPrefix(NOTIFIER)}*`]);
+    iam.Grant.addToPrincipal({ grantee: fn.function, actions: ['dynamodb:Query'], resourceArns: [openIndexArn(choreography.table)], conditions: leadingKeysCondition(['open#notify#*']) });
+
+    this.rule = new events.Rule(this, 'OnTerminalEvent', {
+      eventBus: choreography.eventBus,
+      description: `saga ${def.name}: terminal events -> notifier`,
+      eventPattern: toEventPattern(terminalEventsPattern(def)),
+      targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
+    });
+    this.schedule = new events.Rule(this, 'RetrySchedule', {
+      description: `saga ${def.name}: retry due notifications every ${tuning.retryEvery.toHumanString()}`,
+      schedule: events.Schedule.rate(tuning.retryEvery),
+      targets: [new targets.LambdaFunction(fn.function, { deadLetterQueue: this.sweepDeadLetterQueue })],
+    });
+
+    if (props.outcomeApi) {
+      const keys = Object.fromEntries(Object.entries(props.outcomeApi.keys).map(([k, v]) => [k, v.unsafeUnwrap()]));
+      const api = new SagaFunction(this, 'OutcomeApi', {
+        entry: props.outcomeApiEntry ?? join(PACKAGE_ROOT, NOTIFIER_ENTRIES.outcomeApi),
+        description: `saga ${def.name}: outcome query API (GET /sagas/{sagaId})`,
+        timeout: Duration.seconds(10),
+        memorySize: 256,
+        ...common,
+        environment: {
+          [ENV.TABLE_NAME]: choreography.table.tableName,
+          [ENV.DEFINITION_NAME]: def.name,
+          [ENV.OUTCOME_API_KEYS]: stack.toJsonString(keys),
+        },
+      });
+      // Read-only: saga records and notifications.
+      grantOwnItems(api.function, choreography.table, [`${sagaKey('').pk}*`, `${ownPrefix(NOTIFIER)}*`], ITEM_READ_ACTIONS);
+      Validations.of(api.function).acknowledge({ ...OUTCOME_API_DLQ_ACKNOWLEDGEMENT });
+      this.outcomeApiFunction = api.function;
+      this.outcomeApiUrl = api.function.addFunctionUrl({ authType: props.outcomeApi.authType ?? lambda.FunctionUrlAuthType.AWS_IAM });
+    }
+
+    this.alarms = [
+      deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, `saga ${def.name}: notifier DLQ (terminal events not processed)`, choreography.alarmTopic),
+      deadLetterAlarm(this, 'SweepDeadLetterAlarm', this.sweepDeadLetterQueue, `saga ${def.name}: notifier sweep DLQ (failed scheduled retries)`, choreography.alarmTopic),
+      notify(
+        new cloudwatch.Alarm(this, 'GivenUpAlarm', {
+          metric: this.metricNotificationsGivenUp(),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `saga ${def.name}: a notification was given up after its last attempt; the receiver must reconcile through the outcome API (open#notify-flagged lists them).`,
+        }),
+        choreography.alarmTopic,
+      ),
+    ];
+  }
+
+  /** Notifications given up after their maximum attempts (EMF metric, dimension Saga). */
+  metricNotificationsGivenUp(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'NotificationsGivenUp', dimensionsMap: { Saga: this.definitionName }, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5), ...props });
+  }
+
+  /** Lets a principal call the outcome API's function URL (with `authType` AWS_IAM). */
+  grantQueryOutcome(grantee: iam.IGrantable): iam.Grant {
+    if (!this.outcomeApiUrl) {
+      throw new SagaConstructError(`${this.node.path}: grantQueryOutcome needs the outcome API; pass "outcomeApi: { keys: … }".`, { path: this.node.path, prop: 'outcomeApi' });
+    }
+    return this.outcomeApiUrl.grantInvokeUrl(grantee);
+  }
+
+  private validate(props: SagaNotifierProps, t: { maxAttempts: number; firstRetryDelay: Duration; maxRetryDelay: Duration; requestTimeout: Duration; retryEvery: Duration; timeout: Duration }): void {
+    const fail = (prop: string, message: string, value?: unknown): never => {
+      throw new SagaConstructError(`${this.node.path}: ${message}`, { path: this.node.path, prop, value });
+    };
+    if (props.endpoints.length === 0) fail('endpoints', 'endpoints is empty; give at least one { id, url } that receives saga outcomes.');
+    const terminals = [...props.choreography.definition.terminal.success, ...props.choreography.definition.terminal.failure] as string[];
+    const seen = new Set<string>();
+    for (const e of props.endpoints) {
+      if (!ENDPOINT_ID.test(e.id)) fail('endpoints', `endpoint id ${JSON.stringify(e.id)} is invalid; use lower-case letters, digits and '-' (max 40), e.g. "merchant".`, e.id);
+      if (seen.has(e.id)) fail('endpoints', `endpoint id "${e.id}" is used twice; ids must be unique.`, e.id);
+      seen.add(e.id);
+      if (!Token.isUnresolved(e.url) && !/^https:\/\/[^\s/]+/.test(e.url)) fail('endpoints', `endpoint "${e.id}" url ${JSON.stringify(e.url)} must be an https:// URL (outcomes leave AWS).`, e.url);
+      const unknown = (e.events ?? []).filter((ev) => !terminals.includes(ev));
+      if (unknown.length > 0) fail('endpoints', `endpoint "${e.id}" lists ${unknown.join(', ')}, which are not terminal events of saga "${props.choreography.definition.name}" (${terminals.join(', ')}).`, unknown);
+    }
+    checkInteger(this, 'maxAttempts', t.maxAttempts, 1, 100);
+    checkDuration(this, 'firstRetryDelay', t.firstRetryDelay, Duration.seconds(1), Duration.hours(1));
+    checkDuration(this, 'maxRetryDelay', t.maxRetryDelay, t.firstRetryDelay, Duration.hours(12), 'It must be at least firstRetryDelay.');
+    checkDuration(this, 'requestTimeout', t.requestTimeout, Duration.seconds(1), Duration.seconds(30));
+    checkDuration(this, 'retryEvery', t.retryEvery, Duration.minutes(1), Duration.hours(1), 'EventBridge schedules run at most once a minute.');
+    checkDuration(this, 'timeout', t.timeout, Duration.seconds(30), Duration.minutes(15));
+    for (const keyId of Object.keys(props.outcomeApi?.keys ?? {})) {
+      if (!KEY_ID.test(keyId)) fail('outcomeApi', `outcome API key id ${JSON.stringify(keyId)} is invalid; use letters, digits, '_' or '-' (max 64).`, keyId);
+    }
+    if (props.outcomeApi && Object.keys(props.outcomeApi.keys).length === 0) fail('outcomeApi', 'outcomeApi.keys is empty: nobody could query. Give each receiver a key (key id = its endpoint id).');
+  }
+}
