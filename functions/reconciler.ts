@@ -1,9 +1,10 @@
-import { createReconcilerHandler, lazyHandler, reconcilerDepsFromEnv } from '../lib/runtime/index.js';
+import { createReconcilerHandler, lazyHandler, reconcilerDepsFromEnv, reservationExpiryCheck } from '../lib/runtime/index.js';
 import { orderStockCheck } from './order/checks.js';
 import { orderSaga } from './order/definition.js';
 
 /**
  * Reconciler of the reference order saga, run by a schedule: deadlines → SagaTimedOut through the
- * outbox, lost publishes republished, stuck sagas flagged, and the inventory/orders check (对账).
+ * outbox, lost publishes republished, stuck sagas flagged, and the inventory/orders check (对账);
+ * expired TCC reservations (the points service's) are finished according to their saga's decision.
  */
-export const handler = lazyHandler(() => createReconcilerHandler(orderSaga, reconcilerDepsFromEnv(orderSaga, [orderStockCheck()])));
+export const handler = lazyHandler(() => createReconcilerHandler(orderSaga, reconcilerDepsFromEnv(orderSaga, [orderStockCheck(), reservationExpiryCheck()])));
