@@ -387,7 +387,8 @@ export class Notifier {
     );
     if (delivered) this.deps.metrics.count(METRIC.notificationsDelivered, 1, { Endpoint: seen.endpointId });
     if (giveUp) {
-      this.deps.metrics.count(METRIC.notificationsGivenUp, 1, { Endpoint: seen.endpointId });
+      // Only the saga dimension: the construct's alarm watches exactly this series.
+      this.deps.metrics.count(METRIC.notificationsGivenUp);
       this.deps.logger.log('error', 'notification given up after its last attempt; flagged (the receiver can still query the outcome)', { sagaId: seen.sagaId, endpoint: seen.endpointId, attempts: n, error: problem });
     }
     return (await this.read(seen.sagaId, seen.endpointId)) ?? seen;

@@ -85,6 +85,8 @@ beforeAll(async () => {
   cloud = await LocalCloud.start({
     definition: orderPlaced,
     endpoint: inject('dynamoEndpoint'),
+    // A seed of its own: clouds sharing one DynamoDB Local must not draw the same request tokens.
+    seed: ((process.pid % 100_000) * 1000 + 907) >>> 0,
     participants: { shipper: { ship: { forward: (ctx) => ctx.done(ctx.emit('OrderShipped', { orderId: ctx.payload.orderId })) } } },
   });
 });
