@@ -18,6 +18,11 @@ export interface LostRowScan {
   readonly due: readonly StoredRow[];
   /** Rows already republished `maxRepublishes` times; the stall will flag the saga. */
   readonly exhausted: readonly StoredRow[];
+  /**
+   * Rows not seen by the tracker that are younger than the quiet period (or were republished
+   * within it): a step committed recently, or a repair is in flight — the saga is not stalled.
+   */
+  readonly young: readonly StoredRow[];
 }
 
 const age = (iso: string | undefined, now: number): number => (iso ? now - Date.parse(iso) : Number.POSITIVE_INFINITY);
@@ -33,13 +38,14 @@ export async function findLostRows(store: ReconcilerStore, def: AnySagaDefinitio
   const partitions = await Promise.all(allProducers(def).map((p) => store.partition(outboxPartition(p, saga.sagaId))));
   const due: StoredRow[] = [];
   const exhausted: StoredRow[] = [];
+  const young: StoredRow[] = [];
   for (const item of partitions.flat()) {
     const row = item as unknown as StoredRow;
     if (row.kind !== ITEM_KIND.outbox || row.republishOf || seen.has(row.eventId)) continue;
-    if (age(row.createdAt, now) < quietMs || age(row.republishedAt, now) < quietMs) continue;
-    ((row.republishCount ?? 0) >= maxRepublishes ? exhausted : due).push(row);
+    if (age(row.createdAt, now) < quietMs || age(row.republishedAt, now) < quietMs) young.push(row);
+    else ((row.republishCount ?? 0) >= maxRepublishes ? exhausted : due).push(row);
   }
-  return { due, exhausted };
+  return { due, exhausted, young };
 }
 
 /**

@@ -53,9 +53,12 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
   const deadlinePassed = Date.parse(saga.deadline) <= now;
   let republished = 0;
   let exhausted = 0;
+  let repairing = 0;
   if (quiet) {
     const lost = await findLostRows(store, ctx.def, saga, now, opts.quietMs, opts.maxRepublishes);
     exhausted = lost.exhausted.length;
+    // A step that committed lately but whose event the tracker has not seen (yet) is progress, not a stall.
+    repairing = lost.young.length;
     for (const row of lost.due) {
       if (!(await republishRow(store, row, now))) continue;
       republished++;
@@ -76,7 +79,7 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
     return ok;
   }
   const waitingForDeadline = saga.status === 'running' && !deadlinePassed;
-  if (!quiet || republished > 0 || waitingForDeadline) {
+  if (!quiet || republished > 0 || repairing > 0 || waitingForDeadline) {
     const nextCheck = waitingForDeadline ? Math.min(Date.parse(saga.deadline), now + opts.checkIntervalMs) : now + opts.checkIntervalMs;
     return store.writeSaga(bump(saga, now, { stalledChecks: 0, nextCheckAt: iso(Math.max(nextCheck, now + 1)) }), saga.version);
   }
