@@ -60,6 +60,11 @@ export const ATTENTION_SHARD = 'open#attention';
  * (see lib/runtime/reconciler-starts.ts). Entries leave with the barrier's TTL.
  */
 export const STARTS_SHARD = 'open#starts';
+/**
+ * `open#unpublished`: outbox rows the relay failed to publish (`relay#unpublished` notes) by failure
+ * time, read by the reconciler with a cursor (lib/runtime/reconciler-unpublished.ts).
+ */
+export const UNPUBLISHED_SHARD = 'open#unpublished';
 /** The regular shards of open sagas, in the order the reconciler reads them. */
 export const openShards = (): string[] => Array.from({ length: OPEN_SHARDS }, (_, i) => `open#${i}`);
 

@@ -9,6 +9,7 @@ import { parseUrlMap, sqsQueueAdmin } from './queue-admin.js';
 import { runChecks, writeReport } from './reconciler-checks.js';
 import { handleFailure, visitSaga, type VisitContext } from './reconciler-saga.js';
 import { recoverLostStarts } from './reconciler-starts.js';
+import { republishUnpublished } from './reconciler-unpublished.js';
 import { ReconcilerStore } from './reconciler-store.js';
 import {
   DEFAULT_RECONCILER_OPTIONS,
@@ -32,7 +33,8 @@ export interface Reconciler {
  * uses (it never calls PutEvents). Each run
  * 1. handles failure records (messages that failed their last attempt) — flags sagas whose
  *    compensation or must-succeed step ended in a DLQ — and gives a saga record to sagas whose
- *    start event never reached the tracker (`open#starts`), so step 2 republishes it;
+ *    start event never reached the tracker (`open#starts`), so step 2 republishes it, and
+ *    republishes rows the relay noted as unpublished (`open#unpublished`) whose saga has ended;
  * 2. visits the open sagas whose `nextCheckAt` is due (the sparse `open-sagas` index, shard by
  *    shard: cost grows with open sagas, never with the table) — republishes lost outbox rows,
  *    publishes `SagaTimedOut` past the deadline, flags sagas stalled for `stalledChecks` checks;
@@ -80,6 +82,8 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       }
       // Sagas whose start event never reached the tracker have no record yet: give them one first.
       await recoverLostStarts(ctx);
+      // Rows the relay could not publish whose saga has ended meanwhile (open sagas are repaired below).
+      await republishUnpublished(ctx);
       let visited = 0;
       visit: for (const shard of openShards()) {
         for await (const item of store.due(shard, nowIso, opts.pageSize)) {

@@ -8,6 +8,7 @@ import { ITEM_KIND, KEY, producerOfOutboxKey } from '../core/keys.js';
 import { emittableBy, sourceFor } from '../core/model.js';
 import { METRIC, realSleep, systemClock, type Clock, type Logger, type Metrics, type Sleep } from './ports.js';
 import { recordRejection } from './rejections.js';
+import { recordUnpublished } from './unpublished.js';
 
 /** PutEvents takes at most 10 entries per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -38,6 +39,9 @@ interface Pending {
   readonly sequenceNumber: string;
   readonly entry: PutEventsRequestEntry;
   readonly bytes: number;
+  readonly row: { readonly pk: string; readonly sk: string; readonly sagaId: string; readonly eventId: string; readonly type: string };
+  /** The last error code PutEvents gave this entry. */
+  lastError?: string;
 }
 
 /** Size EventBridge charges against the request limit for one entry. */
@@ -116,7 +120,8 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
       DetailType: envelope.data.type,
       Detail: image.detail as string,
     };
-    return { sequenceNumber, entry, bytes: entrySize(entry) };
+    const row = { pk, sk: String(image[KEY.sort] ?? ''), sagaId: envelope.data.sagaId, eventId: envelope.data.eventId, type: envelope.data.type };
+    return { sequenceNumber, entry, bytes: entrySize(entry), row };
   }
 
   /** Publishes one chunk, retrying retryable entries; returns the entries that finally failed. */
@@ -136,6 +141,7 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
       remaining.forEach((p, i) => {
         const r = results[i];
         if (r && !r.ErrorCode && r.EventId) return deps.metrics.count(METRIC.eventsPublished, 1, { Saga: def.name });
+        p.lastError = `${r?.ErrorCode ?? 'InternalFailure'}: ${r?.ErrorMessage ?? 'no result for the entry'}`;
         (RETRYABLE_ENTRY_ERRORS.has(r?.ErrorCode ?? 'InternalFailure') ? retry : failed).push(p);
         deps.logger.log('warn', 'PutEvents entry failed', { attempt, code: r?.ErrorCode, message: r?.ErrorMessage, sequenceNumber: p.sequenceNumber });
       });
@@ -157,7 +163,13 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
     }
     const failedSeqs: string[] = [];
     for (const chunk of chunkEntries(pending, deps.maxRequestBytes ?? PUT_EVENTS_MAX_BYTES)) {
-      for (const f of await publish(chunk)) failedSeqs.push(f.sequenceNumber);
+      for (const f of await publish(chunk)) {
+        failedSeqs.push(f.sequenceNumber);
+        // The stream source retries the record, but may give it up: leave a note for the reconciler.
+        await recordUnpublished(deps.client, deps.tableName, f.row, f.lastError ?? 'unknown', clock.now()).catch((error: unknown) =>
+          deps.logger.log('error', 'could not note an unpublished outbox row', { pk: f.row.pk, sk: f.row.sk, error: (error as Error).message }),
+        );
+      }
     }
     return { batchItemFailures: failedSeqs.map((itemIdentifier) => ({ itemIdentifier })) };
   };

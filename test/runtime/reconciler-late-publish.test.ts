@@ -1,0 +1,73 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalCloud } from '../../lib/local/cloud.js';
+import { scheduleReconciler } from '../../lib/local/reconciler-schedule.js';
+import { buildOutboxRow, outboxPut } from '../../lib/runtime/outbox.js';
+import { order, orderCloud, published, saga } from './reconciler/support.js';
+
+let cloud: LocalCloud | undefined;
+afterEach(async () => {
+  await cloud?.stop();
+  cloud = undefined;
+});
+
+/** Fails every PutEvents entry of `type` until the relay's stream source has given up `n` records. */
+function failUntilGivenUp(c: LocalCloud, type: string, n = 1): void {
+  const before = c.relayFailures.length;
+  c.bus.entryFault = (entry) => (entry.DetailType === type && c.relayFailures.length < before + n ? 'AccessDeniedException' : undefined);
+}
+
+const detailType = (body: string): string => String((JSON.parse(body) as { 'detail-type'?: string })['detail-type']);
+
+describe('reconciler: publishes that fail late', () => {
+  it('does not flag a quiet saga whose last step just committed while its event is still unpublished; it republishes it', async () => {
+    // GIVEN the order participant only gets PaymentCaptured at t = 500 s — past the deadline (the
+    // pivot ignores the timeout), quiet checks pile up from t = 420 s — and OrderCompleted then
+    // cannot be published until the relay gives up: at the third quiet check its row is 40 s old
+    cloud = await orderCloud();
+    const c = cloud;
+    const t0 = c.clock.now();
+    const queue = c.consumer('order').queue;
+    c.beforeInvoke = (consumer, messages) => {
+      const held = messages.filter((m) => consumer === 'order' && detailType(m.body) === 'PaymentCaptured' && c.clock.now() < t0 + 500_000);
+      for (const m of held) queue.changeVisibility(m.receiptHandle!, Math.ceil((t0 + 500_000 - c.clock.now()) / 1000));
+      if (held.length === 0 && consumer === 'order' && messages.some((m) => detailType(m.body) === 'PaymentCaptured')) failUntilGivenUp(c, 'OrderCompleted');
+      return held.length === 0;
+    };
+    const reconciler = scheduleReconciler(c, { everyMs: 60_000 });
+    const { sagaId } = await c.startSaga(order('o-late-complete'));
+
+    // WHEN the system runs until quiet
+    await c.runUntilQuiet();
+
+    // THEN the saga was never flagged: OrderCompleted was republished and the saga completed
+    const actions = reconciler.runs.flatMap((r) => r.actions).filter((a) => a.sagaId === sagaId);
+    expect(actions.map((a) => a.action)).not.toContain('flagged');
+    expect(actions.some((a) => a.action === 'republished' && a.detail?.startsWith('OrderCompleted'))).toBe(true);
+    expect((await saga(c, sagaId)).status).toBe('completed');
+  });
+
+  it('republishes a row the relay gave up on after its saga had ended', async () => {
+    // GIVEN a saga that completed, then one more row of it (a late step) whose publish fails until the relay gives up
+    cloud = await orderCloud();
+    const c = cloud;
+    const reconciler = scheduleReconciler(c, { everyMs: 60_000 });
+    const { sagaId } = await c.startSaga(order('o-late-row'));
+    await c.runUntilQuiet();
+    expect((await saga(c, sagaId)).status).toBe('completed');
+    failUntilGivenUp(c, 'StockReleased');
+    const row = await buildOutboxRow({ def: c.definition, producer: 'inventory', sagaId, emission: { type: 'StockReleased', payload: { orderId: 'o-late-row', sku: '', quantity: 0 } }, eventId: 'late-row-0001', now: c.clock.now() });
+    await c.client.send(new TransactWriteCommand({ TransactItems: [outboxPut(c.tableName, row)] as never }));
+
+    // WHEN the relay gives it up and, a few minutes later, the reconciler runs
+    await c.runUntilQuiet();
+    c.clock.advance(180_000);
+    await c.runUntilQuiet();
+
+    // THEN the event reached the bus (once) and the ended saga's record holds it
+    expect(c.relayFailures.length).toBeGreaterThan(0);
+    expect(published(c, sagaId).filter((e) => e.eventId === 'late-row-0001')).toHaveLength(1);
+    expect((await saga(c, sagaId)).timeline.some((t) => t.eventId === 'late-row-0001')).toBe(true);
+    expect(reconciler.runs.flatMap((r) => r.actions).some((a) => a.sagaId === sagaId && a.action === 'republished')).toBe(true);
+  });
+});
