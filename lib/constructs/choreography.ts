@@ -16,7 +16,7 @@ import { SagaReconciler } from './reconciler.js';
 import { OutboxRelay } from './relay.js';
 import { SagaTracker } from './tracker.js';
 import { checkExistingTable, createSagaTable } from './table.js';
-import { checkDefinitionShape, checkDuration, checkInteger } from './validation.js';
+import { checkDefinitionShape, checkDuration, checkInteger, checkWholeSeconds } from './validation.js';
 import { verifyForSynth } from './verification.js';
 
 export interface ChoreographyProps {
@@ -55,6 +55,17 @@ export interface ChoreographyProps {
   readonly trackerMaxReceiveCount?: number;
   /** How often the reconciler runs (1 minute–1 day). @default Duration.minutes(1) */
   readonly reconcileEvery?: Duration;
+  /**
+   * How long a saga may go without an event before the reconciler counts it as quiet: it then
+   * looks for lost publishes, and a quiet saga with nothing to repair counts a stalled check
+   * (`SAGA_RECONCILE_QUIET_SECONDS`; whole seconds, 1 second–1 day). @default Duration.seconds(60)
+   */
+  readonly reconcileQuietPeriod?: Duration;
+  /**
+   * Stalled checks in a row after which the reconciler flags a saga failed-needs-attention
+   * (`SAGA_RECONCILE_STALLED_CHECKS`; 1–100). @default 3
+   */
+  readonly reconcileStalledChecks?: number;
   /** Reconciler function timeout. @default Duration.minutes(1) */
   readonly reconcilerTimeout?: Duration;
   /** CPU architecture of the framework's functions. @default lambda.Architecture.ARM_64 */
@@ -169,6 +180,8 @@ export class Choreography extends ChoreographyBase {
       ...common,
       entry: props.reconcilerEntry ?? frameworkEntry('reconciler'),
       every: tuning.reconcileEvery,
+      quietPeriod: tuning.reconcileQuietPeriod,
+      stalledChecks: tuning.reconcileStalledChecks,
       timeout: tuning.reconcilerTimeout,
       memorySize: 512,
     });
@@ -213,6 +226,8 @@ export class Choreography extends ChoreographyBase {
       trackerBatchSize: props.trackerBatchSize ?? 10,
       trackerMaxReceiveCount: props.trackerMaxReceiveCount ?? 5,
       reconcileEvery: props.reconcileEvery ?? Duration.minutes(1),
+      reconcileQuietPeriod: props.reconcileQuietPeriod ?? Duration.seconds(60),
+      reconcileStalledChecks: props.reconcileStalledChecks ?? 3,
       reconcilerTimeout: props.reconcilerTimeout ?? Duration.minutes(1),
     };
     checkInteger(this, 'relayBatchSize', t.relayBatchSize, 1, 10000);
@@ -225,6 +240,9 @@ export class Choreography extends ChoreographyBase {
     checkInteger(this, 'trackerBatchSize', t.trackerBatchSize, 1, 10);
     checkInteger(this, 'trackerMaxReceiveCount', t.trackerMaxReceiveCount, 1, 1000);
     checkDuration(this, 'reconcileEvery', t.reconcileEvery, Duration.minutes(1), Duration.days(1), 'EventBridge schedules run at most once a minute.');
+    checkWholeSeconds(this, 'reconcileQuietPeriod', t.reconcileQuietPeriod);
+    checkDuration(this, 'reconcileQuietPeriod', t.reconcileQuietPeriod, Duration.seconds(1), Duration.days(1));
+    checkInteger(this, 'reconcileStalledChecks', t.reconcileStalledChecks, 1, 100, 'It is how many quiet checks in a row flag a stalled saga.');
     checkDuration(this, 'reconcilerTimeout', t.reconcilerTimeout, Duration.seconds(1), Duration.minutes(15));
     return t;
   }

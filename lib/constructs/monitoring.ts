@@ -17,6 +17,16 @@ export const SAGA_METRIC = {
   stepsCommitted: 'StepsCommitted',
   compensations: 'Compensations',
   rejections: 'Rejections',
+  /** Messages that failed their last allowed receive (a failure record was written; dimension Participant too). */
+  lastAttemptFailures: 'LastAttemptFailures',
+  /** Reconciler: sagas newly flagged failed-needs-attention (dimension Saga). */
+  sagasFlagged: 'SagasFlagged',
+  /** Reconciler: `SagaTimedOut` events published (dimension Saga). */
+  sagasTimedOut: 'SagasTimedOut',
+  /** Reconciler: lost outbox rows republished (dimension Saga). */
+  eventsRepublished: 'EventsRepublished',
+  /** Reconciler: messages in a participant's DLQ, visible or in flight (dimensions Saga, Participant). */
+  deadLetterMessages: 'DeadLetterMessages',
 } as const;
 export type SagaMetricName = (typeof SAGA_METRIC)[keyof typeof SAGA_METRIC];
 
@@ -105,6 +115,16 @@ export class ChoreographyDashboard extends Construct {
         right: [props.relayErrors, sagaMetricSearch(def, SAGA_METRIC.publishFailures, 'publish failures')],
       }),
       this.deadLetters,
+      new cloudwatch.GraphWidget({
+        title: 'Recovery (reconciler)',
+        width: 12,
+        left: [
+          sagaMetricSearch(def, SAGA_METRIC.sagasTimedOut, 'sagas timed out'),
+          sagaMetricSearch(def, SAGA_METRIC.eventsRepublished, 'events republished'),
+          sagaMetricSearch(def, SAGA_METRIC.lastAttemptFailures, 'last-attempt failures'),
+        ],
+        right: [sagaMetricSearch(def, SAGA_METRIC.sagasFlagged, 'sagas flagged')],
+      }),
     );
   }
 

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Tokenization } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -16,7 +16,7 @@ import { SagaFunction } from './function.js';
 import { toEventPattern } from './patterns.js';
 import { grantOwnItems } from './permissions.js';
 import { WorkQueue, deadLetterAlarm, metricQueueDepth } from './queues.js';
-import { checkDuration, checkInteger, checkParticipant } from './validation.js';
+import { checkDuration, checkInteger, checkParticipant, checkWholeSeconds } from './validation.js';
 
 /** SQS requires the visibility timeout to cover the function timeout with room for retries (AWS: ≥ 6×). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -35,8 +35,19 @@ export interface SagaParticipantOptions {
   readonly maxBatchingWindow?: Duration;
   /** Upper bound of concurrent invocations from the queue (2–1000). @default no limit */
   readonly maxConcurrency?: number;
-  /** Receives of one message before it moves to the DLQ (1–1000). @default 5 */
+  /**
+   * Receives of one message before it moves to the DLQ (1–1000). The function gets the same
+   * number (`SAGA_MAX_RECEIVE_COUNT`): a message still failing on that receive leaves a failure
+   * record (`<participant>#failed`) for `saga dlq list` and the reconciler. @default 5
+   */
   readonly maxReceiveCount?: number;
+  /**
+   * Delay before the first retry of a failed message (`retryLater` or a thrown error); it doubles
+   * per receive, capped at 15 minutes (`SAGA_RETRY_BASE_SECONDS`; whole seconds, 0–15 minutes).
+   * The runtime shortens the message's visibility to it with `ChangeMessageVisibility`.
+   * @default Duration.seconds(2)
+   */
+  readonly retryBaseDelay?: Duration;
   /** Queue visibility timeout; must be ≥ 6× `timeout`. @default 6 × timeout */
   readonly visibilityTimeout?: Duration;
   /** CPU architecture. @default lambda.Architecture.ARM_64 */
@@ -98,8 +109,9 @@ export class SagaParticipant extends Construct {
     const memorySize = props.memorySize ?? 256;
     const batchSize = props.batchSize ?? 10;
     const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const retryBaseDelay = props.retryBaseDelay ?? Duration.seconds(2);
     const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
-    this.validate(props, { timeout, memorySize, batchSize, maxReceiveCount, visibilityTimeout });
+    this.validate(props, { timeout, memorySize, batchSize, maxReceiveCount, visibilityTimeout, retryBaseDelay });
     this.participant = participant;
     this.choreography = choreography;
 
@@ -122,6 +134,10 @@ export class SagaParticipant extends Construct {
         [ENV.TABLE_NAME]: choreography.table.tableName,
         [ENV.PARTICIPANT]: participant,
         [ENV.DEFINITION_NAME]: def.name,
+        // Forward recovery (lib/runtime/forward-recovery.ts): the last allowed receive writes the
+        // failure record, earlier ones back off. Must equal the queue's maxReceiveCount.
+        [ENV.MAX_RECEIVE_COUNT]: Tokenization.stringifyNumber(maxReceiveCount),
+        [ENV.RETRY_BASE_SECONDS]: Tokenization.stringifyNumber(retryBaseDelay.toSeconds()),
       },
     });
     this.function = fn.function;
@@ -133,6 +149,8 @@ export class SagaParticipant extends Construct {
         reportBatchItemFailures: true,
       }),
     );
+    // The mapping's grantConsumeMessages covers sqs:ChangeMessageVisibility (the retry backoff) on
+    // this queue only; its own prefix covers the failure records (`<participant>#failed`).
     choreography.grantParticipantItems(fn.function, participant);
     acknowledge(fn.function, 'noAsyncInvocations', 'sqsMappingUsesRedrive');
 
@@ -172,8 +190,10 @@ export class SagaParticipant extends Construct {
 
   private validate(
     props: SagaParticipantProps,
-    v: { timeout: Duration; memorySize: number; batchSize: number; maxReceiveCount: number; visibilityTimeout: Duration },
+    v: { timeout: Duration; memorySize: number; batchSize: number; maxReceiveCount: number; visibilityTimeout: Duration; retryBaseDelay: Duration },
   ): void {
+    checkWholeSeconds(this, 'retryBaseDelay', v.retryBaseDelay);
+    checkDuration(this, 'retryBaseDelay', v.retryBaseDelay, Duration.seconds(0), Duration.minutes(15));
     checkDuration(this, 'timeout', v.timeout, Duration.seconds(1), Duration.minutes(15));
     checkInteger(this, 'memorySize', v.memorySize, 128, 10240);
     checkInteger(this, 'maxReceiveCount', v.maxReceiveCount, 1, 1000, 'It is how often a message is tried before it moves to the DLQ.');
@@ -195,9 +215,11 @@ export class SagaParticipant extends Construct {
     const reserved = new Set<string>(Object.values(ENV));
     const clash = Object.keys(props.environment ?? {}).filter((k) => reserved.has(k) && k !== ENV.LOG_LEVEL && k !== ENV.MAX_CONFLICT_RERUNS && k !== ENV.AWS_ENDPOINT_URL);
     if (clash.length > 0) {
+      const viaProps: Record<string, string> = { [ENV.MAX_RECEIVE_COUNT]: 'maxReceiveCount', [ENV.RETRY_BASE_SECONDS]: 'retryBaseDelay' };
+      const hints = clash.filter((k) => viaProps[k]).map((k) => `${k} comes from the prop ${viaProps[k]}`);
       throw new SagaConstructError(
         `${this.node.path}: environment sets ${clash.map((k) => JSON.stringify(k)).join(', ')}, which the construct writes itself. ` +
-          `Remove ${clash.length === 1 ? 'it' : 'them'}; you may set ${ENV.LOG_LEVEL} and ${ENV.MAX_CONFLICT_RERUNS}.`,
+          `Remove ${clash.length === 1 ? 'it' : 'them'}${hints.length ? ` (${hints.join('; ')})` : ''}; you may set ${ENV.LOG_LEVEL} and ${ENV.MAX_CONFLICT_RERUNS}.`,
         { path: this.node.path, prop: 'environment', value: clash },
       );
     }

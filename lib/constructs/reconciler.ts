@@ -1,4 +1,4 @@
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,6 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, RECONCILER, ownPrefix, sagaKey, type AnySagaDefinition } from '../core/index.js';
 import { SagaFunction } from './function.js';
+import { METRICS_NAMESPACE, SAGA_METRIC, sagaMetric } from './monitoring.js';
 import { ITEM_READ_ACTIONS, ITEM_WRITE_ACTIONS, grantOwnItems, leadingKeysCondition, openIndexArn } from './permissions.js';
 import { createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
 
@@ -25,6 +26,10 @@ export interface SagaReconcilerProps {
   /** @default no alarm actions */
   readonly alarmTopic?: sns.ITopic;
   readonly every: Duration;
+  /** No event for this long makes a saga quiet (lost publishes are looked for, stalls counted); whole seconds. */
+  readonly quietPeriod: Duration;
+  /** Quiet checks in a row before a stalled saga is flagged. */
+  readonly stalledChecks: number;
   readonly timeout: Duration;
   readonly memorySize: number;
   readonly projectRoot: string;
@@ -34,18 +39,31 @@ export interface SagaReconcilerProps {
 /**
  * Item prefixes the reconciler may write: outbox rows of any producer (it republishes a lost
  * publish by writing a copy of the row, which the relay then publishes — it never calls
- * PutEvents itself), saga records (timeouts, stuck sagas), participants' failure records (takes
- * them out of the open index once handled) and its own items (reports, check claims, the timeout
- * event's outbox row `reconciler#outbox#…`).
+ * PutEvents itself), saga records (timeouts, flags, reschedules, the record of a saga whose start
+ * was lost), participants' failure records (takes them out of the open index once handled) and
+ * its own items (reports, check claims, cursors, the outbox rows `reconciler#outbox#…` of
+ * `SagaTimedOut` and of TCC `ReservationExpired`).
  */
 export const RECONCILER_WRITE_PATTERNS = ['*#outbox#*', `${sagaKey('').pk}*`, '*#failed', `${ownPrefix(RECONCILER)}*`] as const;
-/** It also reads participants' step records (`<participant>#saga#<id>`) to explain a stuck saga. */
+/**
+ * It also reads participants' step records (`<participant>#saga#<id>`) to explain a stuck saga
+ * (and the initiator's start barriers, `initiator#saga#<id>`).
+ */
 export const RECONCILER_READ_PATTERNS = [...RECONCILER_WRITE_PATTERNS, '*#saga#*'] as const;
+
+/**
+ * Partitions of the `open-sagas` index the reconciler queries: every one under `open#` — the saga
+ * shards `open#0..3`, `open#failures` (failure records), `open#attention` (flagged sagas),
+ * `open#starts` (start barriers), and the sharded `open#reservations#<k>` / `open#pending#<k>`
+ * of TCC reservations and two-phase messages (lib/core/keys.ts).
+ */
+export const RECONCILER_INDEX_PATTERNS = ['open#*'] as const;
 
 /**
  * The scheduled reconciliation Lambda: finds overdue and stuck sagas through the sparse
  * `open-sagas` index (cost grows with open sagas, not with the table), publishes timeouts and
- * lost events through the outbox, and reports dead letters (it gets `SAGA_DLQ_URLS`). Created by
+ * lost events through the outbox, flags sagas that need a person (alarm on `SagasFlagged`), and
+ * counts dead letters (it gets `SAGA_DLQ_URLS`; one alarm per participant on its count). Created by
  * {@link Choreography}.
  *
  * @example
@@ -59,14 +77,24 @@ export class SagaReconciler extends Construct {
   /** Async-invocation DLQ of the function and DLQ of the schedule target. */
   readonly deadLetterQueue: sqs.Queue;
   readonly schedule: events.Rule;
+  /** Errors, its own DLQ, `SagasFlagged`, and one dead-letter alarm per participant added so far. */
   readonly alarms: cloudwatch.Alarm[];
+  /** Alarm when a saga is flagged failed-needs-attention (`SagasFlagged` ≥ 1). */
+  readonly flaggedAlarm: cloudwatch.Alarm;
   private readonly dlqUrls: Record<string, string> = {};
   private readonly tableArn: string;
+  private readonly definitionName: string;
+  private readonly alarmTopic?: sns.ITopic;
+  /** Period of the alarms on the reconciler's own metrics: at least one run per period. */
+  private readonly metricPeriod: Duration;
 
   constructor(scope: Construct, id: string, props: SagaReconcilerProps) {
     super(scope, id);
     const def = props.definition;
     this.tableArn = props.table.tableArn;
+    this.definitionName = def.name;
+    this.alarmTopic = props.alarmTopic;
+    this.metricPeriod = props.every.isUnresolved() ? Duration.minutes(5) : Duration.seconds(Math.max(300, props.every.toSeconds()));
     this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
     const fn = new SagaFunction(this, 'Reconciler', {
       entry: props.entry,
@@ -84,6 +112,8 @@ export class SagaReconciler extends Construct {
         [ENV.DEFINITION_NAME]: def.name,
         // Filled as participants are added to the choreography (same stack only).
         [ENV.DLQ_URLS]: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.dlqUrls) }),
+        [ENV.RECONCILE_QUIET_SECONDS]: Tokenization.stringifyNumber(props.quietPeriod.toSeconds()),
+        [ENV.RECONCILE_STALLED_CHECKS]: Tokenization.stringifyNumber(props.stalledChecks),
       },
     });
     this.function = fn.function;
@@ -93,7 +123,7 @@ export class SagaReconciler extends Construct {
       grantee: fn.function,
       actions: ['dynamodb:Query'],
       resourceArns: [openIndexArn(props.table)],
-      conditions: leadingKeysCondition(['open#*']),
+      conditions: leadingKeysCondition(RECONCILER_INDEX_PATTERNS),
     });
     this.schedule = new events.Rule(this, 'Schedule', {
       description: `saga ${def.name}: run the reconciler every ${props.every.toHumanString()}`,
@@ -114,6 +144,38 @@ export class SagaReconciler extends Construct {
       ),
       deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue, `saga ${def.name}: reconciler DLQ (failed scheduled runs)`, props.alarmTopic),
     ];
+    this.flaggedAlarm = notify(
+      new cloudwatch.Alarm(this, 'SagasFlaggedAlarm', {
+        metric: this.metricSagasFlagged(),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          `saga ${def.name}: the reconciler flagged a saga failed-needs-attention (its log line "saga flagged failed-needs-attention" and ` +
+          `the index partition open#attention name it). Run \`saga inspect <sagaId>\`, fix the cause, then redrive, retry, compensate or resolve (docs/recovery.md).`,
+      }),
+      props.alarmTopic,
+    );
+    this.alarms.push(this.flaggedAlarm);
+  }
+
+  /** Sagas the reconciler newly flagged failed-needs-attention (sum per period). */
+  metricSagasFlagged(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return sagaMetric({ name: this.definitionName }, SAGA_METRIC.sagasFlagged, { period: this.metricPeriod, ...props });
+  }
+
+  /** Messages in a participant's DLQ as the reconciler counts them each run (visible and in flight; maximum per period). */
+  metricDeadLetterMessages(participant: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: SAGA_METRIC.deadLetterMessages,
+      // The reconciler's EMF lines carry its base dimension Saga plus Participant.
+      dimensionsMap: { Saga: this.definitionName, Participant: participant },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: this.metricPeriod,
+      ...props,
+    });
   }
 
   /**
@@ -125,9 +187,28 @@ export class SagaReconciler extends Construct {
     return iam.Grant.addToPrincipal({ grantee: this.function, actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'], resourceArns: [this.tableArn] });
   }
 
-  /** Adds a participant's DLQ to `SAGA_DLQ_URLS` and lets the reconciler read its depth. */
-  addDeadLetterQueue(participant: string, queue: sqs.IQueue): void {
+  /**
+   * Adds a participant's DLQ to `SAGA_DLQ_URLS`, lets the reconciler read its depth
+   * (`GetQueueAttributes` on that queue only) and alarms on the count it reports
+   * (`DeadLetterMessages` ≥ 1).
+   */
+  addDeadLetterQueue(participant: string, queue: sqs.IQueue): cloudwatch.Alarm {
     this.dlqUrls[participant] = queue.queueUrl;
     queue.grant(this.function, 'sqs:GetQueueAttributes');
+    const alarm = notify(
+      new cloudwatch.Alarm(this, `DeadLetters-${participant}`, {
+        metric: this.metricDeadLetterMessages(participant),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription:
+          `saga ${this.definitionName}: the reconciler counts messages in the DLQ of participant ${participant}. ` +
+          `Run \`saga dlq list ${participant}\` (each with its recorded error), fix the cause, then \`saga redrive ${participant}\`.`,
+      }),
+      this.alarmTopic,
+    );
+    this.alarms.push(alarm);
+    return alarm;
   }
 }

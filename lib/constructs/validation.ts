@@ -34,6 +34,19 @@ export function checkDuration(scope: IConstruct, prop: string, value: Duration, 
   }
 }
 
+/** Fails unless `value` is a whole number of seconds (it is written to an environment variable in seconds). */
+export function checkWholeSeconds(scope: IConstruct, prop: string, value: Duration): void {
+  if (value.isUnresolved()) return;
+  const s = value.toSeconds({ integral: false });
+  if (!Number.isInteger(s)) {
+    throw new SagaConstructError(`${scope.node.path}: ${prop} must be a whole number of seconds, got ${value.toHumanString()} (${s} seconds).`, {
+      path: scope.node.path,
+      prop,
+      value: s,
+    });
+  }
+}
+
 /** Fails unless `def` is a definition produced by `defineSaga` (catches plain objects and undefined). */
 export function checkDefinitionShape(scope: IConstruct, def: AnySagaDefinition | undefined): AnySagaDefinition {
   if (!def || (def as { kind?: unknown }).kind !== 'saga-definition') {

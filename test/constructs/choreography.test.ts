@@ -134,12 +134,72 @@ describe('Choreography: tracker and reconciler', () => {
     });
     const fn = template.findResources('AWS::Lambda::Function')[fnId] as CfnResource;
     const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'SAGA_DEFINITION_NAME', 'SAGA_DLQ_URLS', 'SAGA_TABLE_NAME']);
+    // Every variable reconcilerDepsFromEnv reads (SAGA_LOG_LEVEL is optional, info by default, as for the other functions).
+    expect(Object.keys(vars).sort()).toEqual([
+      'NODE_OPTIONS',
+      'SAGA_DEFINITION_NAME',
+      'SAGA_DLQ_URLS',
+      'SAGA_RECONCILE_QUIET_SECONDS',
+      'SAGA_RECONCILE_STALLED_CHECKS',
+      'SAGA_TABLE_NAME',
+    ]);
+    expect(vars).toMatchObject({ SAGA_RECONCILE_QUIET_SECONDS: '60', SAGA_RECONCILE_STALLED_CHECKS: '3' });
     const dlqUrls = JSON.stringify(vars.SAGA_DLQ_URLS);
     for (const p of participantNames(orderSaga)) {
       expect(dlqUrls).toContain(`\\"${p}\\":\\"`);
       expect(dlqUrls).toContain(idOf(c.addedParticipants.get(p)!.deadLetterQueue));
     }
+  });
+
+  it('honours the reconciler tuning props', () => {
+    const { template, choreography: c } = synthOrderSaga({ reconcileEvery: Duration.minutes(10), reconcileQuietPeriod: Duration.minutes(2), reconcileStalledChecks: 5 });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
+    const fn = template.findResources('AWS::Lambda::Function')[idOf(c.reconciler.function)] as CfnResource;
+    expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      SAGA_RECONCILE_QUIET_SECONDS: '120',
+      SAGA_RECONCILE_STALLED_CHECKS: '5',
+    });
+    // Its alarms look at periods long enough to hold one run.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SagasFlagged', Period: 600 });
+  });
+
+  it('alarms when a saga is flagged (SagasFlagged ≥ 1) and when the reconciler counts dead letters of a participant', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Recovery');
+    const topic = new sns.Topic(stack, 'Topic');
+    const c = new Choreography(stack, 'Order', { definition: orderSaga, alarmTopic: topic, ...FIXTURE_ENTRIES });
+    for (const p of participantNames(orderSaga)) c.addParticipant(p, { entry: FIXTURE_ENTRIES.relayEntry });
+    const template = Template.fromStack(stack);
+    const topicRef = { Ref: logicalId(template, 'AWS::SNS::Topic', 'Topic') };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'SagaChoreography',
+      MetricName: 'SagasFlagged',
+      Dimensions: [{ Name: 'Saga', Value: 'order' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef],
+      AlarmDescription: Match.stringLikeRegexp('saga inspect'),
+    });
+    for (const p of participantNames(orderSaga)) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'SagaChoreography',
+        MetricName: 'DeadLetterMessages',
+        Dimensions: Match.arrayEquals([
+          { Name: 'Participant', Value: p },
+          { Name: 'Saga', Value: 'order' },
+        ]),
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [topicRef],
+        AlarmDescription: Match.stringLikeRegexp(`saga redrive ${p}`),
+      });
+    }
+    expect(c.alarms).toContain(c.reconciler.flaggedAlarm);
+    expect(c.alarms.length).toBe(3 + 1 + 3 + participantNames(orderSaga).length); // relay (errors, iterator age, failure queue), tracker DLQ, reconciler (errors, DLQ, flagged), one per participant
   });
 
   it('uses the newest Node.js runtime on arm64 with active tracing for every function', () => {
@@ -315,5 +375,14 @@ describe('Choreography: validation', () => {
 
   it('fails if an entry file does not exist', () => {
     expect(() => make({ relayEntry: 'functions/does-not-exist.ts' })).toThrow(/entry file "functions\/does-not-exist.ts" does not exist/);
+  });
+
+  it('fails if reconcileQuietPeriod is not whole seconds or out of range', () => {
+    expect(() => make({ reconcileQuietPeriod: Duration.millis(500) })).toThrow(/reconcileQuietPeriod must be a whole number of seconds/);
+    expect(() => make({ reconcileQuietPeriod: Duration.seconds(0) })).toThrow(/reconcileQuietPeriod must be between 1 second and 1 day, got 0 seconds/);
+  });
+
+  it('fails if reconcileStalledChecks is 0', () => {
+    expect(() => make({ reconcileStalledChecks: 0 })).toThrow(/reconcileStalledChecks must be an integer from 1 to 100, got 0/);
   });
 });

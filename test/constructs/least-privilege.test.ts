@@ -3,7 +3,22 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
-import { allProducers, participantNames, sourceFor } from '../../lib/core/index.js';
+import {
+  ATTENTION_SHARD,
+  FAILURES_SHARD,
+  STARTS_SHARD,
+  allProducers,
+  failureKey,
+  openShards,
+  outboxKey,
+  participantNames,
+  pendingShards,
+  rejectionKey,
+  reservationShards,
+  sagaKey,
+  sourceFor,
+  stepKey,
+} from '../../lib/core/index.js';
 import { Choreography } from '../../lib/constructs/index.js';
 import { actionsOf, FIXTURE_ENTRIES, idOf, synthOrderSaga, testApp, type CfnResource, type Statement } from './support.js';
 
@@ -21,6 +36,13 @@ const allStatements = (t: Template): Statement[] =>
   (Object.values(t.findResources('AWS::IAM::Policy')) as CfnResource[]).flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 const tableArn = () => ({ 'Fn::GetAtt': [idOf(choreography.table), 'Arn'] });
 const leadingKeys = (s: Statement): unknown => (s.Condition?.['ForAllValues:StringLike'] as Record<string, unknown> | undefined)?.['dynamodb:LeadingKeys'];
+/** IAM StringLike: `*` matches any run of characters (the patterns here use no `?`). */
+const escapeRegExp = (text: string): string => text.replace(/[.+?^$(){}|[\]\\]/g, '\\$&');
+const like = (pattern: string, value: string): boolean => new RegExp('^' + pattern.split('*').map(escapeRegExp).join('.*') + '$').test(value);
+/** Whether one of `statements` allows `action` on an item (or index partition) whose partition key is `pk`. */
+const allows = (statements: Statement[], action: string, pk: string): boolean =>
+  statements.some((s) => actionsOf(s).includes(action) && ((leadingKeys(s) as string[] | undefined) ?? []).some((pattern) => like(pattern, pk)));
+const queueArn = (queue: Parameters<typeof idOf>[0]) => ({ 'Fn::GetAtt': [idOf(queue), 'Arn'] });
 
 describe('least privilege', () => {
   it.each(participantNames(orderSaga))('%s may read and write only items under its own prefix, on the table only', (name) => {
@@ -46,6 +68,17 @@ describe('least privilege', () => {
     for (const s of statements.filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')))) {
       expect(s.Resource).toEqual({ 'Fn::GetAtt': [idOf(p.queue), 'Arn'] });
     }
+  });
+
+  it.each(participantNames(orderSaga))('%s may change message visibility (the retry backoff) on its own queue only, and write its failure records', (name) => {
+    const p = choreography.addedParticipants.get(name)!;
+    const statements = statementsOf(template, roleOf(p.function));
+    // Granted by the SQS event source (grantConsumeMessages), not by a statement of our own.
+    const visibility = statements.filter((s) => actionsOf(s).includes('sqs:ChangeMessageVisibility'));
+    expect(visibility.map((s) => s.Resource)).toEqual([queueArn(p.queue)]);
+    expect(allows(statements, 'dynamodb:PutItem', failureKey(name, 'message-1').pk)).toBe(true);
+    const other = participantNames(orderSaga).find((o) => o !== name)!;
+    expect(allows(statements, 'dynamodb:PutItem', failureKey(other, 'message-1').pk)).toBe(false);
   });
 
   it('only the relay may call events:PutEvents, on its bus, with the sources the definition gives its producers', () => {
@@ -101,6 +134,26 @@ describe('least privilege', () => {
     expect(statementsOf(template, roleOf(choreography.reconciler.function)).flatMap(actionsOf)).not.toContain('events:PutEvents');
   });
 
+  it('the reconciler may query every open-sagas partition it reads, read its step records, and read only the depth of participant DLQs', () => {
+    const statements = statementsOf(template, roleOf(choreography.reconciler.function));
+    for (const shard of [...openShards(), FAILURES_SHARD, ATTENTION_SHARD, STARTS_SHARD, ...reservationShards(), ...pendingShards()]) {
+      expect(allows(statements, 'dynamodb:Query', shard), shard).toBe(true);
+    }
+    expect(allows(statements, 'dynamodb:Query', stepKey('inventory', 's-1', '').pk)).toBe(true);
+    expect(allows(statements, 'dynamodb:UpdateItem', failureKey('inventory', 'm-1').pk)).toBe(true);
+    expect(allows(statements, 'dynamodb:PutItem', stepKey('inventory', 's-1', '').pk)).toBe(false);
+    expect(allows(statements, 'dynamodb:GetItem', 'inventory#stock#sku-1')).toBe(false);
+    const sqsStatements = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    for (const st of sqsStatements) {
+      // Its own async-invocation DLQ takes failed runs; every other queue it may only measure.
+      if (actionsOf(st).includes('sqs:SendMessage')) expect(st.Resource).toEqual(queueArn(choreography.reconciler.deadLetterQueue));
+      else expect(actionsOf(st)).toEqual(['sqs:GetQueueAttributes']);
+    }
+    for (const p of participantNames(orderSaga)) {
+      expect(sqsStatements).toContainEqual(expect.objectContaining({ Action: 'sqs:GetQueueAttributes', Resource: queueArn(choreography.addedParticipants.get(p)!.deadLetterQueue) }));
+    }
+  });
+
   it('nothing may Scan the table unless reconciliation checks are enabled (grantCheckReads, read-only)', () => {
     expect(allStatements(template).flatMap(actionsOf)).not.toContain('dynamodb:Scan');
     const stack = new Stack(testApp(), 'Checks');
@@ -126,3 +179,4 @@ describe('least privilege', () => {
     expect(leadingKeys(statements[0]!)).toEqual(['initiator#*']);
   });
 });
+

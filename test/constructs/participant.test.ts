@@ -59,6 +59,8 @@ describe('SagaParticipant: rule → queue → function per subscription', () => 
       SAGA_TABLE_NAME: { Ref: idOf(c.table) },
       SAGA_PARTICIPANT: 'payment',
       SAGA_DEFINITION_NAME: 'order',
+      SAGA_MAX_RECEIVE_COUNT: '5',
+      SAGA_RETRY_BASE_SECONDS: '2',
     });
     expect(fn.Properties).toMatchObject({ Timeout: 30, MemorySize: 256, Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   });
@@ -76,9 +78,13 @@ describe('SagaParticipant: rule → queue → function per subscription', () => 
       batchSize: 50,
       maxBatchingWindow: Duration.seconds(2),
       maxReceiveCount: 3,
+      retryBaseDelay: Duration.seconds(5),
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 60, RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
+    // The runtime writes the failure record on the queue's last allowed receive: both must agree.
+    const vars = ((template.findResources('AWS::Lambda::Function')[idOf(p.function)] as CfnResource).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars).toMatchObject({ SAGA_MAX_RECEIVE_COUNT: '3', SAGA_RETRY_BASE_SECONDS: '5' });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: idOf(p.function) }, BatchSize: 50, MaximumBatchingWindowInSeconds: 2 });
     expect(stack.resolve(p.metricDlqDepth().toMetricConfig().metricStat)).toMatchObject({
       metricName: 'ApproximateNumberOfMessagesVisible',
@@ -124,6 +130,17 @@ describe('SagaParticipant: validation', () => {
 
   it('fails if environment overrides a variable the construct writes', () => {
     expect(add('order', { environment: { SAGA_PARTICIPANT: 'payment' } })).toThrow(/environment sets "SAGA_PARTICIPANT", which the construct writes itself/);
+  });
+
+  it('fails if environment sets the forward-recovery variables, naming the props that set them', () => {
+    expect(add('order', { environment: { SAGA_MAX_RECEIVE_COUNT: '9', SAGA_RETRY_BASE_SECONDS: '1' } })).toThrow(
+      /SAGA_MAX_RECEIVE_COUNT comes from the prop maxReceiveCount; SAGA_RETRY_BASE_SECONDS comes from the prop retryBaseDelay/,
+    );
+  });
+
+  it('fails if retryBaseDelay is not whole seconds or exceeds 15 minutes', () => {
+    expect(add('order', { retryBaseDelay: Duration.millis(1500) })).toThrow(/retryBaseDelay must be a whole number of seconds, got 1 second 500 millis \(1\.5 seconds\)/);
+    expect(add('order', { retryBaseDelay: Duration.minutes(20) })).toThrow(/retryBaseDelay must be between 0 seconds and 15 minutes, got 20 minutes/);
   });
 
   it('fails if the participant is added twice', () => {
