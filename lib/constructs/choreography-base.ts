@@ -1,3 +1,4 @@
+import { Lazy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -8,7 +9,7 @@ import { INITIATOR, ownPrefix, type AnySagaDefinition } from '../core/index.js';
 import { SagaConstructError } from './errors.js';
 import { SAGA_METRIC, sagaMetric } from './monitoring.js';
 import { SagaParticipant, type SagaParticipantOptions } from './participant.js';
-import { grantOwnItems } from './permissions.js';
+import { OPERATOR_READ_ACTIONS, OPERATOR_READ_PATTERNS, OPERATOR_WRITE_ACTIONS, OPERATOR_WRITE_PATTERNS, grantOwnItems } from './permissions.js';
 import { checkParticipant } from './validation.js';
 
 /**
@@ -30,6 +31,18 @@ export interface IChoreography extends IConstruct {
   grantStart(grantee: iam.IGrantable): iam.Grant;
   /** Lets a principal read and write the items of one participant (`<participant>#` prefix) and nothing else. */
   grantParticipantItems(grantee: iam.IGrantable, participant: string): iam.Grant;
+  /**
+   * Lets a principal (an operator role) run the `saga` CLI's operator actions — `dlq list`,
+   * `redrive`, `inspect`, `retry`, `compensate`, `resolve` — on this choreography: reads of saga,
+   * step, outbox, failure and rejection records, writes of saga records and the reconciler's
+   * outbox rows, and the queue actions on the DLQs and work queues of the participants added to
+   * this object in its own stack (also those added later).
+   */
+  grantOperator(grantee: iam.IGrantable): iam.Grant;
+  /** JSON map participant → DLQ URL for `SAGA_DLQ_URLS` (participants added to this object in its own stack; resolved at synth). */
+  dlqUrlsJson(): string;
+  /** JSON map participant → work queue URL for `SAGA_QUEUE_URLS` (same participants as {@link dlqUrlsJson}). */
+  queueUrlsJson(): string;
   /** Called by `SagaParticipant`'s constructor; not meant to be called directly. */
   registerParticipant(participant: SagaParticipant): void;
   /** Events the relay published. */
@@ -49,6 +62,8 @@ export abstract class ChoreographyBase extends Construct implements IChoreograph
   abstract readonly table: dynamodb.ITable;
   abstract readonly alarmTopic?: sns.ITopic;
   private readonly participants = new Map<string, SagaParticipant>();
+  /** Principals given {@link grantOperator}: participants added later grant them their queues too. */
+  private readonly operators: iam.IGrantable[] = [];
 
   /** Participants added to this choreography object so far, by name. */
   get addedParticipants(): ReadonlyMap<string, SagaParticipant> {
@@ -68,6 +83,36 @@ export abstract class ChoreographyBase extends Construct implements IChoreograph
     return grantOwnItems(grantee, this.table, [`${ownPrefix(participant)}*`]);
   }
 
+  grantOperator(grantee: iam.IGrantable): iam.Grant {
+    let grant = grantOwnItems(grantee, this.table, OPERATOR_READ_PATTERNS, OPERATOR_READ_ACTIONS).combine(
+      grantOwnItems(grantee, this.table, OPERATOR_WRITE_PATTERNS, OPERATOR_WRITE_ACTIONS),
+    );
+    for (const participant of this.listedParticipants()) grant = grant.combine(participant.grantOperator(grantee));
+    this.operators.push(grantee);
+    return grant;
+  }
+
+  dlqUrlsJson(): string {
+    return Lazy.string({ produce: () => Stack.of(this).toJsonString(this.urlMap((p) => p.deadLetterQueue.queueUrl)) });
+  }
+
+  queueUrlsJson(): string {
+    return Lazy.string({ produce: () => Stack.of(this).toJsonString(this.urlMap((p) => p.queue.queueUrl)) });
+  }
+
+  /**
+   * Participants whose queues this object lists (URL maps, operator grants): those in its own
+   * stack. Referencing a queue of another stack from here could make the two stacks depend on each
+   * other; a participant in another stack is listed by the `Choreography.fromAttributes` object there.
+   */
+  protected listedParticipants(): SagaParticipant[] {
+    return [...this.participants.values()].filter((p) => Stack.of(p) === Stack.of(this));
+  }
+
+  private urlMap(url: (p: SagaParticipant) => string): Record<string, string> {
+    return Object.fromEntries(this.listedParticipants().map((p) => [p.participant, url(p)]));
+  }
+
   registerParticipant(participant: SagaParticipant): void {
     const existing = this.participants.get(participant.participant);
     if (existing) {
@@ -78,6 +123,7 @@ export abstract class ChoreographyBase extends Construct implements IChoreograph
       );
     }
     this.participants.set(participant.participant, participant);
+    if (Stack.of(participant) === Stack.of(this)) for (const operator of this.operators) participant.grantOperator(operator);
     this.onParticipantAdded(participant);
   }
 

@@ -206,7 +206,8 @@ export class Choreography extends ChoreographyBase {
       // Referencing the other stack's queue from here would make the two stacks depend on each other.
       Annotations.of(participant).addInfo(
         `Participant "${participant.participant}" is in stack ${Stack.of(participant).stackName}, not in the choreography's stack ${Stack.of(this).stackName}: ` +
-          `its DLQ is alarmed but not listed in the reconciler's ${'SAGA_DLQ_URLS'} nor on the choreography dashboard.`,
+          `its DLQ is alarmed but not listed in the reconciler's ${'SAGA_DLQ_URLS'}, the URL maps (dlqUrlsJson, queueUrlsJson) or grantOperator of this object, nor on the choreography dashboard. ` +
+          `Use Choreography.fromAttributes in that stack for its URL maps and operator grants.`,
       );
       return;
     }

@@ -14,7 +14,7 @@ import { SagaConstructError } from './errors.js';
 import { acknowledge } from './acknowledgements.js';
 import { SagaFunction } from './function.js';
 import { toEventPattern } from './patterns.js';
-import { grantOwnItems } from './permissions.js';
+import { OPERATOR_DEAD_LETTER_QUEUE_ACTIONS, OPERATOR_QUEUE_ACTIONS } from './permissions.js';
 import { WorkQueue, deadLetterAlarm, metricQueueDepth } from './queues.js';
 import { checkDuration, checkInteger, checkParticipant, checkWholeSeconds } from './validation.js';
 
@@ -172,6 +172,15 @@ export class SagaParticipant extends Construct {
   /** Messages waiting in this participant's DLQ (maximum over one minute). */
   metricDlqDepth(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return metricQueueDepth(this.deadLetterQueue, props);
+  }
+
+  /**
+   * The queue actions of the `saga` CLI for this participant: `dlq list` and `redrive` on its DLQ,
+   * `retry` (and the redrive destination) on its queue. `Choreography.grantOperator` calls it for
+   * every participant it lists, together with the table permissions.
+   */
+  grantOperator(grantee: iam.IGrantable): iam.Grant {
+    return this.deadLetterQueue.grant(grantee, ...OPERATOR_DEAD_LETTER_QUEUE_ACTIONS).combine(this.queue.grant(grantee, ...OPERATOR_QUEUE_ACTIONS));
   }
 
   /** Lets an operator principal move dead letters back (`saga redrive`: StartMessageMoveTask). */

@@ -1,6 +1,6 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { KEY } from '../core/index.js';
+import { KEY, RECONCILER, failureKey, outboxPartition, rejectionKey, sagaKey, stepKey } from '../core/index.js';
 
 /**
  * The least-privilege model, in one place. Every item a principal may write starts with a key
@@ -43,3 +43,40 @@ export function grantOwnItems(
 export function openIndexArn(table: dynamodb.ITable): string {
   return `${table.tableArn}/index/${KEY.openIndex}`;
 }
+
+/**
+ * What the `saga` operator CLI (lib/cli/operator) reads: saga records (`inspect`, every action),
+ * participants' step records (`inspect`, `retry`: Query of `<participant>#saga#<id>`), outbox rows
+ * (`retry` rebuilds the event from `<producer>#outbox#<id>`), failure and rejection records
+ * (`dlq list`: BatchGetItem of `<participant>#failed` / `<participant>#rejected`).
+ */
+export const OPERATOR_READ_PATTERNS = [
+  `${sagaKey('').pk}*`,
+  stepKey('*', '*', '').pk,
+  outboxPartition('*', '*'),
+  failureKey('*', '').pk,
+  rejectionKey('*', '').pk,
+] as const;
+export const OPERATOR_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
+/**
+ * What it writes, always as a version-guarded Put in `TransactWriteItems`: saga records (notes,
+ * `resolve`, `compensate`) and the reconciler's outbox rows (`compensate` publishes
+ * `SagaTimedOut` through them, as the reconciler does for a deadline).
+ */
+export const OPERATOR_WRITE_PATTERNS = [`${sagaKey('').pk}*`, outboxPartition(RECONCILER, '*')] as const;
+export const OPERATOR_WRITE_ACTIONS = ['dynamodb:PutItem'] as const;
+/**
+ * On a participant's DLQ: `dlq list` receives messages and hands them back at once
+ * (ChangeMessageVisibilityBatch is authorized by `sqs:ChangeMessageVisibility`); `redrive` reads
+ * the queue ARN and starts a message move task, which SQS authorizes with ReceiveMessage,
+ * DeleteMessage and GetQueueAttributes on the source queue too.
+ */
+export const OPERATOR_DEAD_LETTER_QUEUE_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueAttributes',
+  'sqs:StartMessageMoveTask',
+  'sqs:DeleteMessage',
+] as const;
+/** On a participant's work queue: `retry` sends the rebuilt event; `redrive` reads its ARN as the move destination (and SQS checks SendMessage on it). */
+export const OPERATOR_QUEUE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes'] as const;

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
 import { subscriptionPattern, subscriptionsOf } from '../../lib/core/index.js';
@@ -23,6 +24,9 @@ describe('composition across stacks', () => {
       table: choreography.table,
     });
     const payment = imported.addParticipant('payment', { entry: FIXTURE_ENTRY });
+    // The team's operators: the CLI's table permissions on the shared table, queue actions on the team's participants.
+    const operator = new iam.Role(team, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    imported.grantOperator(operator);
     const order = imported.addParticipant('order', { entry: FIXTURE_ENTRY });
 
     // THEN the participant stack holds only participant resources, wired to the shared bus and table
@@ -46,6 +50,15 @@ describe('composition across stacks', () => {
     expect(policies).toContain('"payment#*"');
     expect(policies).toContain('"order#*"');
     expect(policies).not.toContain('events:PutEvents');
+
+    const operatorPolicy = JSON.stringify(Object.values(t.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p).includes(idOf(operator))));
+    expect(operatorPolicy).toContain('Fn::ImportValue'); // the shared table's ARN
+    expect(operatorPolicy).toContain('"reconciler#outbox#*"');
+    for (const p of [payment, order]) {
+      expect(operatorPolicy).toContain(`"${idOf(p.deadLetterQueue)}"`);
+      expect(operatorPolicy).toContain(`"${idOf(p.queue)}"`);
+    }
+    expect(JSON.stringify(team.resolve(imported.queueUrlsJson()))).toContain(idOf(order.queue));
 
     // AND the app synthesizes (no dependency cycle between the stacks)
     expect(team.dependencies).toContain(shared);
@@ -83,10 +96,19 @@ describe('composition across stacks', () => {
     const app = testApp();
     const shared = new Stack(app, 'Shared');
     const c = new Choreography(shared, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES });
-    c.addParticipant('payment', { entry: FIXTURE_ENTRY }); // same stack: listed
+    const payment = c.addParticipant('payment', { entry: FIXTURE_ENTRY }); // same stack: listed
+    const operator = new iam.Role(shared, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    c.grantOperator(operator);
     const other = new Stack(app, 'Other');
     const p = new SagaParticipant(other, 'OrderService', { choreography: c, participant: 'order', entry: FIXTURE_ENTRY });
     expect(() => app.synth()).not.toThrow();
+    expect(shared.dependencies).not.toContain(other);
+    const operatorPolicy = JSON.stringify(Template.fromStack(shared).findResources('AWS::IAM::Policy'));
+    expect(operatorPolicy).toContain(`"${idOf(payment.deadLetterQueue)}"`);
+    expect(operatorPolicy).not.toContain('Fn::ImportValue');
+    const urls = JSON.stringify(shared.resolve(c.dlqUrlsJson()));
+    expect(urls).toContain('payment');
+    expect(urls).not.toContain('\\"order\\"');
     Annotations.fromStack(other).hasInfo(`/${p.node.path}`, Match.stringLikeRegexp('is in stack Other, not in the choreography.s stack Shared'));
     const env = JSON.stringify(Template.fromStack(shared).findResources('AWS::Lambda::Function')[idOf(c.reconciler.function)]);
     expect(env).toContain('payment');

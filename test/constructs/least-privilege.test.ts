@@ -7,6 +7,7 @@ import {
   ATTENTION_SHARD,
   FAILURES_SHARD,
   STARTS_SHARD,
+  UNPUBLISHED_SHARD,
   allProducers,
   failureKey,
   openShards,
@@ -136,7 +137,7 @@ describe('least privilege', () => {
 
   it('the reconciler may query every open-sagas partition it reads, read its step records, and read only the depth of participant DLQs', () => {
     const statements = statementsOf(template, roleOf(choreography.reconciler.function));
-    for (const shard of [...openShards(), FAILURES_SHARD, ATTENTION_SHARD, STARTS_SHARD, ...reservationShards(), ...pendingShards()]) {
+    for (const shard of [...openShards(), FAILURES_SHARD, ATTENTION_SHARD, STARTS_SHARD, UNPUBLISHED_SHARD, ...reservationShards(), ...pendingShards()]) {
       expect(allows(statements, 'dynamodb:Query', shard), shard).toBe(true);
     }
     expect(allows(statements, 'dynamodb:Query', stepKey('inventory', 's-1', '').pk)).toBe(true);
@@ -180,3 +181,89 @@ describe('least privilege', () => {
   });
 });
 
+describe('grantOperator: what the saga CLI needs, and no more', () => {
+  // Granted after one participant is added and before the others: both are covered.
+  const app = testApp();
+  const stack = new Stack(app, 'Ops');
+  const c = new Choreography(stack, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES });
+  const [first, ...rest] = participantNames(orderSaga);
+  c.addParticipant(first!, { entry: FIXTURE_ENTRIES.relayEntry });
+  const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+  c.grantOperator(operator);
+  for (const p of rest) c.addParticipant(p, { entry: FIXTURE_ENTRIES.relayEntry });
+  const t = Template.fromStack(stack);
+  const statements = statementsOf(t, operator);
+  const table = { 'Fn::GetAtt': [idOf(c.table), 'Arn'] };
+
+  it('reads saga, step, outbox, failure and rejection records, and writes only saga records and the reconciler outbox', () => {
+    expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+        Resource: table,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['saga#*', '*#saga#*', '*#outbox#*', '*#failed', '*#rejected'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: table,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['saga#*', 'reconciler#outbox#*'] } },
+      },
+    ]);
+  });
+
+  it('allows every table call the operator actions make, and refuses business items and other writes', () => {
+    const calls: Array<[string, string]> = [
+      ['dynamodb:GetItem', sagaKey('s-1').pk], // inspect, and every action's saga read
+      ['dynamodb:Query', stepKey('payment', 's-1', '').pk], // inspect: step records
+      ['dynamodb:BatchGetItem', failureKey('inventory', 'm-1').pk], // dlq list: why it failed
+      ['dynamodb:BatchGetItem', rejectionKey('inventory', 'm-1').pk],
+      ['dynamodb:GetItem', outboxKey('order', 's-1', 'e-1').pk], // retry: the event's outbox row
+      ['dynamodb:PutItem', sagaKey('s-1').pk], // notes, resolve, compensate (in TransactWriteItems)
+      ['dynamodb:PutItem', outboxKey('reconciler', 's-1', 'e-1').pk], // compensate: SagaTimedOut
+    ];
+    for (const [action, pk] of calls) expect(allows(statements, action, pk), `${action} ${pk}`).toBe(true);
+    const refused: Array<[string, string]> = [
+      ['dynamodb:GetItem', 'inventory#stock#sku-1'],
+      ['dynamodb:PutItem', outboxKey('inventory', 's-1', 'e-1').pk],
+      ['dynamodb:PutItem', stepKey('payment', 's-1', '').pk],
+      ['dynamodb:UpdateItem', sagaKey('s-1').pk],
+      ['dynamodb:DeleteItem', sagaKey('s-1').pk],
+    ];
+    for (const [action, pk] of refused) expect(allows(statements, action, pk), `${action} ${pk}`).toBe(false);
+    expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:Scan');
+  });
+
+  it.each(participantNames(orderSaga))('%s: dlq list and redrive on its DLQ, retry on its queue, by ARN', (name) => {
+    const p = c.addedParticipants.get(name)!;
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:StartMessageMoveTask', 'sqs:DeleteMessage'],
+      Resource: queueArn(p.deadLetterQueue),
+    });
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], Resource: queueArn(p.queue) });
+  });
+
+  it('has no other services, no wildcard resources on data-plane actions, and cannot publish or send to framework queues', () => {
+    const actions = statements.flatMap(actionsOf);
+    expect([...new Set(actions.map((a) => a.split(':')[0]))].sort()).toEqual(['dynamodb', 'sqs']);
+    for (const s of statements) {
+      const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+      for (const r of resources) expect(JSON.stringify(r)).not.toMatch(/^"\*"$|\/\*"|:\*"/);
+    }
+    const sqsResources = JSON.stringify(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:'))).map((s) => s.Resource));
+    for (const q of [c.tracker.queue, c.tracker.deadLetterQueue, c.relay.failureQueue, c.reconciler.deadLetterQueue]) expect(sqsResources).not.toContain(`"${idOf(q)}"`);
+    expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')))).toHaveLength(2 * participantNames(orderSaga).length);
+  });
+
+  it('the URL maps name every participant queue, for SAGA_DLQ_URLS and SAGA_QUEUE_URLS', () => {
+    const dlqs = JSON.stringify(stack.resolve(c.dlqUrlsJson()));
+    const queues = JSON.stringify(stack.resolve(c.queueUrlsJson()));
+    for (const name of participantNames(orderSaga)) {
+      const p = c.addedParticipants.get(name)!;
+      expect(dlqs).toContain(`\\"${name}\\":\\"`);
+      expect(dlqs).toContain(`{"Ref":"${idOf(p.deadLetterQueue)}"}`);
+      expect(queues).toContain(`{"Ref":"${idOf(p.queue)}"}`);
+    }
+  });
+});
