@@ -85,7 +85,8 @@ export async function runTccSecondPhase(
         phase === 'confirm'
           ? `${label} refused: the try is ${seen}, so there is nothing to confirm (a cancel or a failed try came first)`
           : `${label} refused: the reservation was already confirmed; a cancel after a confirm would undo a committed transaction`;
-      deps.metrics.count(METRIC.tccConflicts, 1, { Participant: reaction.participant });
+      // Saga dimension only, so one alarm watches every participant (the rejection record names it).
+      deps.metrics.count(METRIC.tccConflicts);
       deps.logger.log('error', 'TCC phase conflict: refused and flagged for an operator', { ...info, sagaId: envelope.sagaId, state: seen });
       return { kind: 'conflict', reason };
     }
