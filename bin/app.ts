@@ -74,6 +74,8 @@ export class SagaReferenceStack extends Stack {
     // What `saga` commands and the LocalStack end-to-end script need to find the deployed parts.
     new CfnOutput(this, 'TableName', { value: this.choreography.table.tableName, description: 'SAGA_TABLE_NAME for the saga CLI' });
     new CfnOutput(this, 'EventBusName', { value: this.choreography.eventBus.eventBusName, description: 'SAGA_EVENT_BUS_NAME' });
+    new CfnOutput(this, 'DlqUrls', { value: this.choreography.dlqUrlsJson(), description: 'SAGA_DLQ_URLS for the saga CLI: JSON map participant -> DLQ URL' });
+    new CfnOutput(this, 'QueueUrls', { value: this.choreography.queueUrlsJson(), description: 'SAGA_QUEUE_URLS for the saga CLI: JSON map participant -> work queue URL' });
   }
 }
 

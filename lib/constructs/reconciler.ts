@@ -54,8 +54,10 @@ export const RECONCILER_READ_PATTERNS = [...RECONCILER_WRITE_PATTERNS, '*#saga#*
 /**
  * Partitions of the `open-sagas` index the reconciler queries: every one under `open#` — the saga
  * shards `open#0..3`, `open#failures` (failure records), `open#attention` (flagged sagas),
- * `open#starts` (start barriers), and the sharded `open#reservations#<k>` / `open#pending#<k>`
- * of TCC reservations and two-phase messages (lib/core/keys.ts).
+ * `open#starts` (start barriers), `open#unpublished` (the relay's notes of rows it could not
+ * publish; read through the index, so no access to `relay#` items), and the sharded
+ * `open#reservations#<k>` / `open#pending#<k>` of TCC reservations and two-phase messages
+ * (lib/core/keys.ts).
  */
 export const RECONCILER_INDEX_PATTERNS = ['open#*'] as const;
 

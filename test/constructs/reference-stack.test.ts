@@ -1,11 +1,14 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildReferenceApp, REFERENCE_ENTRIES, type ReferenceEntry } from '../../bin/app.js';
 import { ACKNOWLEDGEMENTS } from '../../lib/constructs/acknowledgements.js';
+import { orderSaga } from '../../functions/order/definition.js';
+import { participantNames } from '../../lib/core/index.js';
+import { idOf } from './support.js';
 import { FIXTURE_ENTRY, testApp } from './support.js';
 
 /** Stand-in entries: cdk-nag's verdict does not depend on handler code, and the test does not wait for functions/. */
@@ -50,6 +53,22 @@ describe('reference stack (bin/app.ts)', () => {
       expect(documented.get(ack.id), `${ack.id} at ${ack.path}`).toBe(ack.reason);
       expect(ack.path, 'never stack- or app-wide').not.toMatch(/^SagaReference$|^$/);
       expect(ack.reason.length).toBeGreaterThan(60);
+    }
+  });
+
+  it('outputs what the saga CLI needs: table name and JSON maps participant → DLQ URL and → queue URL', () => {
+    const outputs = Template.fromStack(stack).findOutputs('*') as Record<string, { Value: unknown; Description?: string }>;
+    expect(Object.keys(outputs).sort()).toEqual(expect.arrayContaining(['DlqUrls', 'EventBusName', 'QueueUrls', 'TableName']));
+    expect(outputs.DlqUrls!.Description).toContain('SAGA_DLQ_URLS');
+    expect(outputs.QueueUrls!.Description).toContain('SAGA_QUEUE_URLS');
+    // Fn::Join of '{"inventory":"', {Ref: <queue>}, '","order":"', … — the Ref of a queue is its URL.
+    const joined = (value: unknown) => ((value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]).map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+    const dlqs = joined(outputs.DlqUrls!.Value);
+    const queues = joined(outputs.QueueUrls!.Value);
+    for (const p of participantNames(orderSaga)) {
+      const participant = stack.choreography.addedParticipants.get(p)!;
+      expect(dlqs).toContain(`"${p}":"{"Ref":"${idOf(participant.deadLetterQueue)}"}"`);
+      expect(queues).toContain(`"${p}":"{"Ref":"${idOf(participant.queue)}"}"`);
     }
   });
 
