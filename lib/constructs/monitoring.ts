@@ -2,31 +2,27 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { AnySagaDefinition } from '../core/index.js';
+import { METRIC, METRICS_NAMESPACE, type AnySagaDefinition } from '../core/index.js';
 import { metricQueueDepth } from './queues.js';
 
-/**
- * Custom metrics the runtime emits with CloudWatch Embedded Metric Format. The names mirror
- * `METRIC` in lib/runtime/ports.ts; they are repeated here because constructs must not import
- * lib/runtime (a Lambda-side module) — keep both lists in step.
- */
-export const METRICS_NAMESPACE = 'SagaChoreography';
+/** The saga metrics the constructs chart and alarm on; names come from `METRIC` in lib/core/metrics.ts. */
+export { METRICS_NAMESPACE };
 export const SAGA_METRIC = {
-  eventsPublished: 'EventsPublished',
-  publishFailures: 'PublishFailures',
-  stepsCommitted: 'StepsCommitted',
-  compensations: 'Compensations',
-  rejections: 'Rejections',
+  eventsPublished: METRIC.eventsPublished,
+  publishFailures: METRIC.publishFailures,
+  stepsCommitted: METRIC.stepsCommitted,
+  compensations: METRIC.compensations,
+  rejections: METRIC.rejections,
   /** Messages that failed their last allowed receive (a failure record was written; dimension Participant too). */
-  lastAttemptFailures: 'LastAttemptFailures',
+  lastAttemptFailures: METRIC.lastAttemptFailures,
   /** Reconciler: sagas newly flagged failed-needs-attention (dimension Saga). */
-  sagasFlagged: 'SagasFlagged',
+  sagasFlagged: METRIC.sagasFlagged,
   /** Reconciler: `SagaTimedOut` events published (dimension Saga). */
-  sagasTimedOut: 'SagasTimedOut',
+  sagasTimedOut: METRIC.sagasTimedOut,
   /** Reconciler: lost outbox rows republished (dimension Saga). */
-  eventsRepublished: 'EventsRepublished',
+  eventsRepublished: METRIC.eventsRepublished,
   /** Reconciler: messages in a participant's DLQ, visible or in flight (dimensions Saga, Participant). */
-  deadLetterMessages: 'DeadLetterMessages',
+  deadLetterMessages: METRIC.deadLetters,
 } as const;
 export type SagaMetricName = (typeof SAGA_METRIC)[keyof typeof SAGA_METRIC];
 

@@ -6,3 +6,4 @@ export * from './keys.js';
 export * from './model.js';
 export * from './verify/index.js';
 export * from './diagram.js';
+export * from './metrics.js';

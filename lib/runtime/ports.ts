@@ -42,43 +42,8 @@ export function jsonLogger(minLevel: LogLevel = 'info'): Logger {
 }
 export const silentLogger: Logger = { log: () => undefined };
 
-/** Metric names the dashboard and alarms use (namespace `SagaChoreography`, dimension `Saga`). */
-export const METRIC = {
-  eventsPublished: 'EventsPublished',
-  publishFailures: 'PublishFailures',
-  stepsCommitted: 'StepsCommitted',
-  compensations: 'Compensations',
-  nullCompensations: 'NullCompensations',
-  duplicates: 'DuplicatesIgnored',
-  refusedHanging: 'HangingStepsRefused',
-  rejections: 'Rejections',
-  conflicts: 'ConflictReruns',
-  retries: 'StepRetries',
-  /** TCC confirms committed. */
-  confirmations: 'Confirmations',
-  /** TCC confirm after cancel (or cancel after confirm): refused and flagged; alarm on it. */
-  tccConflicts: 'TccPhaseConflicts',
-  /** Best-effort notification: HTTP attempts, deliveries, and notifications given up (alarm on it). */
-  notificationAttempts: 'NotificationAttempts',
-  notificationsDelivered: 'NotificationsDelivered',
-  notificationsGivenUp: 'NotificationsGivenUp',
-  /** Two-phase messages: committed (published) and discarded after prepare. */
-  messagesCommitted: 'TwoPhaseMessagesCommitted',
-  messagesDiscarded: 'TwoPhaseMessagesDiscarded',
-  /** Messages that failed their last allowed receive (on their way to a DLQ). */
-  lastAttemptFailures: 'LastAttemptFailures',
-  sagasTimedOut: 'SagasTimedOut',
-  eventsRepublished: 'EventsRepublished',
-  /** Sagas newly flagged failed-needs-attention; alarm on it. */
-  sagasFlagged: 'SagasFlagged',
-  sagasVisited: 'ReconcilerSagasVisited',
-  reconcilerItemsRead: 'ReconcilerItemsRead',
-  discrepancies: 'ReconcileDiscrepancies',
-  repairs: 'ReconcileRepairs',
-  checkErrors: 'ReconcileCheckErrors',
-  deadLetters: 'DeadLetterMessages',
-} as const;
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export { METRIC, METRICS_NAMESPACE, type MetricName } from '../core/metrics.js';
+import { METRICS_NAMESPACE, type MetricName } from '../core/metrics.js';
 
 export interface Metrics {
   count(name: MetricName, value?: number, dimensions?: Record<string, string>): void;
@@ -103,13 +68,15 @@ export class InMemoryMetrics implements Metrics {
  * CloudWatch Embedded Metric Format: one JSON log line per metric, no PutMetricData call on the
  * hot path (no extra round trip, no extra IAM permission).
  */
-export function emfMetrics(namespace = 'SagaChoreography', baseDimensions: Record<string, string> = {}, clock: Clock = systemClock): Metrics {
+export function emfMetrics(namespace = METRICS_NAMESPACE, baseDimensions: Record<string, string> = {}, clock: Clock = systemClock): Metrics {
   return {
     count(name, value = 1, dimensions = {}) {
       const dims = { ...baseDimensions, ...dimensions };
+      // Two dimension sets: the saga-wide one (what the constructs' alarms watch) and the detailed one.
+      const sets = [Object.keys(baseDimensions), Object.keys(dims)].filter((set, i, all) => set.length > 0 && (i === 0 || set.join() !== all[0]!.join()));
       process.stdout.write(
         `${JSON.stringify({
-          _aws: { Timestamp: clock.now(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dims)], Metrics: [{ Name: name, Unit: 'Count' }] }] },
+          _aws: { Timestamp: clock.now(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: sets.length ? sets : [[]], Metrics: [{ Name: name, Unit: 'Count' }] }] },
           ...dims,
           [name]: value,
         })}\n`,
