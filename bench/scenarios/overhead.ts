@@ -59,7 +59,7 @@ export async function frameworkOverhead(ctx: BenchContext, options: { readonly r
   // Many short rounds: the machine's load changes by the second, and a short round lets ours and
   // the floor see nearly the same conditions.
   const rounds = ctx.quick ? 4 : 8;
-  const wave = ctx.quick ? 25 : 40;
+  const wave = ctx.quick ? 25 : 30;
   const probe = await CountedCloud.start(ctx.endpoint, { recordInputs: true, seed: 3 });
   const { cloud, counter } = probe;
   const setup = rawClient(ctx);
@@ -81,7 +81,7 @@ export async function frameworkOverhead(ctx: BenchContext, options: { readonly r
     await floor.prepare(counter.calls)(); // the floor table gets the same stock
     // Round 0 warms both sides (JIT, DynamoDB Local's JVM, the tables' first pages) and is not counted.
     const abStart = performance.now();
-    const abBudgetMs = ctx.quick ? 60_000 : 150_000;
+    const abBudgetMs = ctx.quick ? 45_000 : 100_000;
     for (let r = 0; r <= rounds; r++) {
       if (r > 3 && performance.now() - abStart > abBudgetMs) break;
       counter.reset();
@@ -138,9 +138,9 @@ export async function frameworkOverhead(ctx: BenchContext, options: { readonly r
   const floorCpu = perRound.reduce((s, r) => s + r.floorCpu, 0);
 
   const rssTarget = options.rssSagas ?? 10_000;
-  const budgetMs = options.rssSagas !== undefined ? 60 * 60_000 : ctx.quick ? 40_000 : 120_000;
+  const budgetMs = options.rssSagas !== undefined ? 60 * 60_000 : ctx.quick ? 30_000 : 75_000;
   ctx.progress(`  memory: up to ${rssTarget} sagas in a fresh process (time budget ${Math.round(budgetMs / 1000)} s)`);
-  const rss = await runRssChild(ctx, rssTarget, budgetMs, ctx.quick ? 50 : 200);
+  const rss = await runRssChild(ctx, rssTarget, budgetMs, options.rssSagas !== undefined ? 200 : 50);
   // Growth is fitted on the heap retained after a full GC (RSS itself moves with GC timing).
   const fit = linearFit(rss.samples.map((s) => ({ x: s.sagas, y: s.heapUsedBytes / MB })));
   const lastRss = rss.samples[rss.samples.length - 1]!;
@@ -163,7 +163,7 @@ export async function frameworkOverhead(ctx: BenchContext, options: { readonly r
     ],
     notes: [
       `${roundsRun} rounds (after a warm-up round) of ${wave} reference-app sagas (the planOrders mix: happy, card declined, out of stock). Each round runs ours — startSaga for each order, then the local cloud until quiet — with every DynamoDB and DynamoDB Streams call recorded in wire form; then replays exactly those calls, in order, with raw clients against a second, identically created table (the floor: same transactions, reads, writes, stream reads and the local cloud's own open-saga queries, without handlers, validation, routing, queues or marshalling). Rounds alternate ours/floor so drift hits both.`,
-      `Ours ${round(oursMs / 1000, 1)} s vs floor ${round(floorMs / 1000, 1)} s for ${sagas} sagas: ${round(oursRate, 1)} vs ${round(floorRate, 1)} sagas/s, ratio ${round(throughputRatio, 3)} (per round floor/ours: ${roundRatios.join(', ')}; median ${round(medianRoundRatio, 3)}). Calls refused in the replay but not in ours: ${perRound.reduce((s, r) => s + r.refused, 0)}.`,
+      `Ours ${round(oursMs / 1000, 1)} s vs floor ${round(floorMs / 1000, 1)} s for ${sagas} sagas: ${round(oursRate, 1)} vs ${round(floorRate, 1)} sagas/s, ratio ${round(throughputRatio, 3)} (per round floor/ours: ${roundRatios.join(', ')}; median ${round(medianRoundRatio, 3)}; a spread this wide means the machine's load moved under the run, and the all-rounds ratio is the one judged). Calls refused in the replay but not in ours: ${perRound.reduce((s, r) => s + r.refused, 0)}.`,
       `Where the difference goes: this process's CPU was ${round(oursCpu / 1000, 1)} s for ours vs ${round(floorCpu / 1000, 1)} s for the floor; the extra ${round((oursCpu - floorCpu) / 1000, 1)} s is the framework's and the local cloud's own work (${round((oursCpu - floorCpu) / sagas, 2)} ms per saga), the rest of both runs is waiting on DynamoDB Local.`,
       `Median time per call as each side saw it (ours/floor, ms): ${perCallText}. ${slowerInside ? `The same calls take longer inside ours: between calls this process works (validation, routing, marshalling) while DynamoDB Local's JVM shares the same ${cpus().length} cores, so the database's own background work (JIT, GC) lands on requests more often than in the floor's tight loop.` : 'The same calls take about as long on both sides: the difference is this process\'s own work between calls.'}`,
       `Calls per saga in round 1: ${Object.entries(callsPerSaga).map(([k, v]) => `${k} ${v}`).join(', ')}.`,

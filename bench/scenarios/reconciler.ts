@@ -18,12 +18,15 @@ function cloneFor(template: Item, fromId: string, toId: string, changes: Item = 
   return { ...(JSON.parse(JSON.stringify(template).split(fromId).join(toId)) as Item), ...changes };
 }
 
-async function batchWrite(client: DynamoDBDocumentClient, tableName: string, items: AsyncIterable<Item> | Iterable<Item>, parallel: number, onProgress: (n: number) => void): Promise<number> {
+/** Writes items with parallel BatchWriteItem until they run out or `budgetMs` is spent; returns how many were written. */
+async function batchWrite(client: DynamoDBDocumentClient, tableName: string, items: AsyncIterable<Item> | Iterable<Item>, parallel: number, budgetMs: number, onProgress: (n: number) => void): Promise<number> {
+  const started = performance.now();
   const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<Item>)[Symbol.iterator]()) as Iterator<Item> | AsyncIterator<Item>;
   let written = 0;
   let done = false;
   const nextBatch = async (): Promise<Item[]> => {
     const batch: Item[] = [];
+    if (performance.now() - started > budgetMs) return batch;
     while (!done && batch.length < 25) {
       const r = await iterator.next();
       if (r.done) done = true;
@@ -95,17 +98,21 @@ export async function reconcilerCost(ctx: BenchContext): Promise<ScenarioResult>
     await setup.send(new UpdateTableCommand({ TableName: cloud.tableName, StreamSpecification: { StreamEnabled: false } }));
     const oldest = cloud.clock.now() - 7 * 24 * 3_600_000;
     const span = 6 * 24 * 3_600_000;
+    // Start entries first: they are the finished sagas' only items in the open-sagas index, so if a
+    // loaded machine runs the seeding out of time, what is missing is saga records (never read).
+    const idOf = (i: number) => `s-finished-${String(i).padStart(7, '0')}`;
+    const atOf = (i: number) => iso(oldest + Math.floor((i / finished) * span));
     function* finishedItems(): Generator<Item> {
-      for (let i = 0; i < finished; i++) {
-        const id = `s-finished-${String(i).padStart(7, '0')}`;
-        const at = iso(oldest + Math.floor((i / finished) * span));
-        yield cloneFor(templateRecord!, template.sagaId, id, { startedAt: at });
-        yield cloneFor(templateStart!, template.sagaId, id, { forwardAt: at, [KEY.openSort]: at });
-      }
+      for (let i = 0; i < finished; i++) yield cloneFor(templateStart!, template.sagaId, idOf(i), { forwardAt: atOf(i), [KEY.openSort]: atOf(i) });
+      for (let i = 0; i < finished; i++) yield cloneFor(templateRecord!, template.sagaId, idOf(i), { startedAt: atOf(i) });
     }
     ctx.progress(`  seeding ${finished.toLocaleString('en-US')} finished sagas (${(2 * finished).toLocaleString('en-US')} items)`);
     const seedStart = performance.now();
-    const written = await batchWrite(cloud.client, cloud.tableName, finishedItems(), 8, (n) => ctx.progress(`    ${n.toLocaleString('en-US')} items`));
+    const seedBudgetMs = ctx.quick ? 60_000 : 180_000;
+    const written = await batchWrite(cloud.client, cloud.tableName, finishedItems(), 8, seedBudgetMs, (n) => ctx.progress(`    ${n.toLocaleString('en-US')} items`));
+    const seeded = Math.min(written, finished);
+    const records = Math.max(0, written - finished);
+    if (written < 2 * finished) ctx.progress(`  seeding stopped at its ${seedBudgetMs / 1000} s budget: ${seeded.toLocaleString('en-US')} start entries, ${records.toLocaleString('en-US')} saga records`);
     const seedSeconds = (performance.now() - seedStart) / 1000;
     const described = await setup.send(new DescribeTableCommand({ TableName: cloud.tableName }));
 
@@ -123,20 +130,20 @@ export async function reconcilerCost(ctx: BenchContext): Promise<ScenarioResult>
       title: 'Reconciler cost',
       seconds: (performance.now() - started) / 1000,
       figures: [
-        figure('s6.itemsRead', `items read by one pass, ${finished.toLocaleString('en-US')} finished + ${overdue} overdue sagas`, pass.stats.itemsRead, { target: { op: '<=', value: 50 } }),
+        figure('s6.itemsRead', `items read by one pass, ${seeded.toLocaleString('en-US')} finished + ${overdue} overdue sagas`, pass.stats.itemsRead, { target: { op: '<=', value: 50 } }),
         figure('s6.itemsRead.sdk', 'same, counted by SDK middleware (ScannedCount + GetItem hits)', scanned),
         figure('s6.calls', 'DynamoDB calls in the pass (queries / gets / writes)', `${calls.length} (${pass.stats.queries} / ${pass.stats.gets} / ${pass.stats.writes})`),
         figure('s6.timedOut', 'overdue sagas found and timed out', `${timedOut} of ${overdue}`),
         figure('s6.itemsRead.next', 'items read by the following pass (nothing due)', next.stats.itemsRead),
       ],
       notes: [
-        `Table: ${finished.toLocaleString('en-US')} finished sagas (saga record + start entry each, ${written.toLocaleString('en-US')} items seeded in ${Math.round(seedSeconds)} s, copies of a real completed saga), ${overdue} real overdue sagas (reference app, payment service stalled, clock moved ${cloud.definition.deadlineSeconds + 60} s on) and the template saga; ${String(described.Table?.ItemCount ?? '?')} items in all. The pass is the framework's own createReconciler().runOnce() with the reference app's definition, no registered reconciliation checks (those read what their author makes them read).`,
+        `Table: ${seeded.toLocaleString('en-US')} finished sagas — their start entries (the only items a finished saga keeps in the open-sagas index) and ${records.toLocaleString('en-US')} of their saga records${records < seeded ? ' (the rest did not fit the seeding time budget on this machine; saga records of finished sagas are outside the index and never read)' : ''}, ${written.toLocaleString('en-US')} items seeded in ${Math.round(seedSeconds)} s, copies of a real completed saga's items — ${overdue} real overdue sagas (reference app, payment service stalled, clock moved ${cloud.definition.deadlineSeconds + 60} s on) and the template saga; ${String(described.Table?.ItemCount ?? '?')} items in all. The pass is the framework's own createReconciler().runOnce() with the reference app's definition, no registered reconciliation checks (those read what their author makes them read).`,
         `The pass read ${pass.stats.itemsRead} items (its own count; the SDK middleware saw ${scanned}): ${byKind}. It visited ${pass.stats.sagasVisited} sagas and timed out ${timedOut}. Finished sagas cost nothing: their saga records are not in the sparse open-sagas index, and their start entries lie before the cursor the previous pass left (${previous.stats.itemsRead} items read by that pass).`,
         'Per overdue saga the pass reads its index entry and then every producer\'s outbox partition of that saga (to find lost publishes before timing out), and writes the timeout through the outbox; starts are re-read one quiet period behind the cursor (index entry + saga record each). So a pass costs O(due sagas × producers + recent starts), independent of the finished sagas in the table.',
         `Target (≤ 50 items for 10 overdue sagas): ${pass.stats.itemsRead <= 50 ? 'met' : `missed by ${pass.stats.itemsRead - 50}`}. What would close it: skip the lost-publish scan for a saga whose deadline has passed (the timeout it publishes supersedes any lost forward event), or scan only the outbox partitions of producers that ran (the saga record's timeline names them); and skip the saga-record read for starts already examined by the previous pass (they are re-read because the window reaches one quiet period behind the cursor).`,
         'A first pass ever on a table that already holds unexamined starts reads each of them once (index entry + saga record): its cost is the backlog, once.',
       ],
-      details: { finished, overdue, seedSeconds, pass: pass.stats, previous: previous.stats, next: next.stats, actions: pass.actions.length, calls: calls.map((c) => ({ command: c.command, scanned: c.scanned, index: (c.input as { IndexName?: string } | undefined)?.IndexName })) },
+      details: { finished: seeded, finishedRecords: records, planned: finished, overdue, seedSeconds, pass: pass.stats, previous: previous.stats, next: next.stats, actions: pass.actions.length, calls: calls.map((c) => ({ command: c.command, scanned: c.scanned, index: (c.input as { IndexName?: string } | undefined)?.IndexName })) },
     };
   } finally {
     setup.destroy();

@@ -10,6 +10,8 @@ import { figure, type ScenarioResult } from '../lib/report.js';
 /** Calls and capacity of one scope (a participant step, the tracker, the relay, …) in one saga. */
 export interface ScopeCount {
   readonly scope: string;
+  /** Sequence number of the scope's first call: orders scopes as the saga ran. */
+  readonly firstSeq: number;
   readonly events: number;
   readonly invocations: number;
   readonly calls: Record<string, number>;
@@ -82,6 +84,7 @@ export function countSaga(scenario: string, calls: readonly CallRecord[], invoca
     const putEvents = list.filter((c) => c.command === 'PutEvents');
     rows.push({
       scope,
+      firstSeq: Math.min(...list.map((c) => c.seq)),
       events: scope === SCOPE.initiator ? 1 : inv.reduce((n, i) => n + i.records, 0),
       invocations: scope === RELAY_SCOPE ? putEvents.length : inv.length,
       calls,
@@ -107,7 +110,7 @@ export function countSaga(scenario: string, calls: readonly CallRecord[], invoca
   for (const r of rows.filter((x) => !framework.includes(x))) for (const [k, v] of Object.entries(r.calls)) infrastructure[`${r.scope}: ${k}`] = v;
   return {
     scenario,
-    scopes: rows.sort((a, b) => a.scope.localeCompare(b.scope)),
+    scopes: rows.sort((a, b) => a.firstSeq - b.firstSeq),
     totals: {
       dynamodbCalls: sum(dynamoCalls),
       transactWrites: sum((r) => r.transactWrites),

@@ -235,7 +235,7 @@ export async function stepLatency(ctx: BenchContext): Promise<StepLatencyResult>
     let warmed = 0;
     let previous: { ours: number; baseline: number } | undefined;
     const warmStart = performance.now();
-    const warmBudgetMs = ctx.quick ? 30_000 : 90_000;
+    const warmBudgetMs = ctx.quick ? 30_000 : 60_000;
     for (;;) {
       const t = await interleaved(w, block, 100_000 + warmed * 2);
       warmed += block;
@@ -246,7 +246,7 @@ export async function stepLatency(ctx: BenchContext): Promise<StepLatencyResult>
       previous = current;
     }
     ctx.progress(`  timing ${samples} steps each, interleaved`);
-    const timed = await interleaved(w, samples, 10_000, ctx.quick ? 30_000 : 90_000, ctx.quick ? 60 : 150);
+    const timed = await interleaved(w, samples, 10_000, ctx.quick ? 30_000 : 60_000, ctx.quick ? 60 : 150);
     const measured = timed.ours.wall.length;
     const o = summarize(timed.ours.wall);
     const b = summarize(timed.baseline.wall);
