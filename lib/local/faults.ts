@@ -21,7 +21,7 @@ import { SeededRandom } from './random.js';
  * | `publishFailure` | a PutEvents entry | the entry fails: ⅔ retryable (`InternalFailure`, `ThrottlingException`), ⅓ a non-retryable code that keeps failing until the stream gives the record up |
  * | `throttle` | a DynamoDB call made by a consumer | `ThrottlingException` / `ProvisionedThroughputExceededException`, or a transaction cancelled with `TransactionConflict` |
  * | `poison` | a message delivery | a malformed message derived from it is put in the same queue |
- * | `stall` | a participant invocation | the participant stops answering for 30–300 s: received batches time out and come back |
+ * | `stall` | a saga starting (the first delivery of its start event) | a random participant stops answering for 10–60 s: every batch it receives meanwhile times out and comes back after the visibility timeout, so deadlines fire |
  */
 export interface FaultPlan {
   readonly duplicate: number;
@@ -66,7 +66,7 @@ export interface FaultInjectorOptions {
    * local stream poller's 5 retries)
    */
   readonly stickyPublishFailures?: number;
-  /** Stall length range in ms. @default [30_000, 300_000] */
+  /** Stall length range in ms. @default [10_000, 60_000] */
   readonly stallMs?: readonly [number, number];
   /** Latest a duplicate copy is delivered, in seconds. @default 600 */
   readonly maxDuplicateDelaySeconds?: number;
@@ -97,6 +97,7 @@ export class FaultInjector {
   private readonly stalledUntil = new Map<string, number>();
   private readonly stickyPublish = new Map<string, number>();
   private readonly considered = new WeakSet<LocalMessage>();
+  private readonly poisonIds = new Set<string>();
   private readonly sticky: number;
   private readonly stallMs: readonly [number, number];
   private readonly maxDuplicateDelayMs: number;
@@ -114,7 +115,7 @@ export class FaultInjector {
     }
     this.random = new SeededRandom((seed * 2654435761) ^ 0x5eedfa17);
     this.sticky = options.stickyPublishFailures ?? 6;
-    this.stallMs = options.stallMs ?? [30_000, 300_000];
+    this.stallMs = options.stallMs ?? [10_000, 60_000];
     this.maxDuplicateDelayMs = (options.maxDuplicateDelaySeconds ?? 600) * 1000;
     this.commitFaults = {
       beforeCommit: (info) => this.aroundCommit('crashBeforeCommit', `before committing ${info.participant}.${info.step}`),
@@ -199,15 +200,11 @@ export class FaultInjector {
       }
       this.stalledUntil.delete(consumer);
     }
-    if (isParticipant && this.roll('stall')) {
-      const [min, max] = this.stallMs;
-      this.stalledUntil.set(consumer, this.now() + min + this.random.int(max - min + 1));
-      this.bump('stall');
-      this.bump('stalledBatches');
-      return false;
-    }
     const queue = this.cloud!.consumer(consumer).queue;
     for (const m of messages) {
+      // Poison is its own fault: it is not duplicated, nor used as the sample of more poison.
+      if (this.poisonIds.has(m.messageId)) continue;
+      if (isParticipant && m.receiveCount === 1 && detailTypeOf(m.body) === this.def.start && this.roll('stall')) this.stallSomeone();
       if (m.receiveCount === 1 && this.roll('duplicate')) {
         // At-least-once: EventBridge or SQS hands the same event over again, soon or much later.
         const late = this.random.chance(0.5);
@@ -220,11 +217,22 @@ export class FaultInjector {
     return true;
   }
 
+  /** A random participant stops answering for a while (its own stall, if any, is extended). */
+  private stallSomeone(): void {
+    const participants = [...this.cloud!.consumers.keys()].filter((c) => c !== TRACKER);
+    const victim = participants[this.random.int(participants.length)]!;
+    const [min, max] = this.stallMs;
+    const until = this.now() + min + this.random.int(max - min + 1);
+    this.stalledUntil.set(victim, Math.max(until, this.stalledUntil.get(victim) ?? 0));
+    this.bump('stall');
+  }
+
   private injectPoison(consumer: string, sample: string): void {
     const kind = this.poisonKinds[this.random.int(this.poisonKinds.length)]!;
     const poison = makePoison(this.def, kind, sample, this.random);
     if (!poison) return;
     const messageId = this.cloud!.consumer(consumer).queue.send(poison.body);
+    this.poisonIds.add(messageId);
     this.poison.push({ messageId, consumer, kind, expectedReason: poison.expectedReason, body: poison.body });
     this.bump('poison');
   }
@@ -295,6 +303,11 @@ export class FaultInjector {
     if (!RETRYABLE_ENTRY_ERRORS.has(code)) throw new LocalCloudError(`Fault table out of date: ${code} should be retryable.`);
     return code;
   }
+}
+
+function detailTypeOf(body: string): string | undefined {
+  const match = /"detail-type":"([^"]*)"/.exec(body);
+  return match?.[1];
 }
 
 function envelopeIdOf(entry: PutEventsRequestEntry): string | undefined {

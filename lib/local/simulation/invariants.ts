@@ -18,6 +18,8 @@ export const GENERIC_INVARIANTS = [
   'compensation-after-forward',
   /** A compensated saga leaves no step `done` that has a compensation: no forward effect survives (or arrived after) its compensation. */
   'compensated-saga-undone',
+  /** A TCC reservation is settled when its saga ends: confirmed in a completed saga, never left `done`, never confirmed in a compensated one. */
+  'tcc-settled',
   /** Step record and outbox rows were written together: every emitted event has its row, every row its step. */
   'step-atomic',
   /** Every outbox row reached the bus (itself or its republished copy). */
@@ -144,11 +146,20 @@ function checkSteps({ def, data }: GenericCheckInput, add: Add): void {
           if (!s.forwardEventId) add('compensation-after-forward', `${s.state} without the forward event id`, where);
           if (s.compensateEventId) add('compensation-after-forward', `${s.state} but a compensation is recorded on it`, where);
           break;
+        case 'confirmed':
+          if (!s.forwardEventId || !s.confirmEventId) add('compensation-after-forward', 'confirmed without its try or its confirm event id', where);
+          if (s.compensateEventId) add('tcc-settled', 'confirmed and cancelled', where);
+          break;
         default:
           add('compensation-after-forward', `unknown barrier state ${JSON.stringify(s.state)}`, where);
       }
-      if (status === 'compensated' && s.state === 'done' && stepSpec(def, s.participant, s.step)?.compensation) {
+      const spec = stepSpec(def, s.participant, s.step);
+      if (status === 'compensated' && s.state === 'done' && spec?.compensation) {
         add('compensated-saga-undone', 'the saga is compensated but this step is still done: its effect was never undone, or the forward step ran after its compensation', where);
+      }
+      if ((spec as { confirmation?: unknown } | undefined)?.confirmation && (status === 'completed' || status === 'compensated')) {
+        const settled = status === 'completed' ? ['confirmed'] : ['compensated', 'voided', 'failed'];
+        if (!settled.includes(s.state)) add('tcc-settled', `the saga is ${status} but its TCC reservation is ${s.state}`, where);
       }
     }
   }
@@ -175,6 +186,7 @@ function checkOutbox({ data, published, sagaIds }: GenericCheckInput, add: Add):
       else {
         need(s, s.participant, s.emitted, 'the forward step');
         need(s, s.participant, s.compensationEmitted, 'the compensation');
+        need(s, s.participant, s.confirmationEmitted, 'the confirm');
       }
     }
   }

@@ -7,15 +7,20 @@ export interface StoredStep {
   readonly participant: string;
   readonly step: string;
   readonly sagaId: string;
-  readonly state: BarrierState;
+  /** A {@link BarrierState}, or `confirmed` for a confirmed TCC try. */
+  readonly state: BarrierState | 'confirmed';
   readonly forwardEventId?: string;
   readonly forwardAt?: string;
   readonly compensateEventId?: string;
   readonly compensatedAt?: string;
+  /** TCC steps: the confirm. */
+  readonly confirmEventId?: string;
+  readonly confirmedAt?: string;
   readonly reason?: string;
   readonly data?: Readonly<Record<string, unknown>>;
   readonly emitted?: readonly string[];
   readonly compensationEmitted?: readonly string[];
+  readonly confirmationEmitted?: readonly string[];
 }
 
 /** An outbox row, as stored (detail parsed to the envelope's event id and type). */

@@ -1,0 +1,102 @@
+import { parseArgs } from 'node:util';
+import { NO_FAULTS, type FaultPlan } from '../../local/faults.js';
+import { UsageError, type CliIO, type Command } from '../io.js';
+import { runSimulation, type SimulationReport } from '../simulate/driver.js';
+
+/** Fault flags: CLI name → fault plan field. Each takes a probability per opportunity. */
+const FAULT_FLAGS = {
+  duplicate: 'duplicate',
+  reorder: 'reorder',
+  'crash-before-commit': 'crashBeforeCommit',
+  'crash-after-commit': 'crashAfterCommit',
+  'publish-failure': 'publishFailure',
+  throttle: 'throttle',
+  poison: 'poison',
+  stall: 'stall',
+} as const satisfies Record<string, keyof FaultPlan>;
+
+/** Flags that may be given without a value, meaning probability 1. */
+const BARE_FLAGS = new Set(['reorder']);
+
+const isNumber = (s: string | undefined): boolean => s !== undefined && s.trim() !== '' && !Number.isNaN(Number(s));
+
+/** `--reorder` alone means `--reorder 1`; parseArgs needs the value spelled out. */
+export function normalizeArgs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    out.push(arg);
+    if (arg.startsWith('--') && BARE_FLAGS.has(arg.slice(2)) && !isNumber(argv[i + 1])) out.push('1');
+  }
+  return out;
+}
+
+const probability = (raw: string | undefined, flag: string): number => {
+  if (raw === undefined) return 0;
+  const n = Number(raw);
+  if (!isNumber(raw) || n < 0 || n > 1) throw new UsageError(`--${flag} takes a probability between 0 and 1, got ${JSON.stringify(raw)}.`);
+  return n;
+};
+
+const positiveInt = (raw: string | undefined, flag: string, fallback: number): number => {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${JSON.stringify(raw)}.`);
+  return n;
+};
+
+export const simulateCommand: Command = {
+  name: 'simulate',
+  summary: 'run the reference app under seeded fault injection and check the invariants on the stored data',
+  usage:
+    'saga simulate [--sagas N (200)] [--seed S (1)] [--duplicate P] [--reorder [P]] [--crash-before-commit P] [--crash-after-commit P] ' +
+    '[--publish-failure P] [--throttle P] [--poison P] [--stall P] [--all-faults P] [--rate SAGAS_PER_SECOND (20)] [--json]\n' +
+    '  P is a probability per opportunity (0–1). Exit code 1 if any invariant is violated or any saga is left open.',
+  async run(argv, io) {
+    const { values } = parseArgs({
+      args: normalizeArgs(argv),
+      options: {
+        sagas: { type: 'string' },
+        seed: { type: 'string' },
+        rate: { type: 'string' },
+        'all-faults': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        ...Object.fromEntries(Object.keys(FAULT_FLAGS).map((f) => [f, { type: 'string' as const }])),
+      },
+    });
+    const raw = values as Record<string, string | boolean | undefined>;
+    const sagas = positiveInt(values.sagas, '--sagas', 200);
+    const seed = positiveInt(values.seed, '--seed', 1);
+    const rate = positiveInt(values.rate, '--rate', 20);
+    const all = probability(values['all-faults'], 'all-faults');
+    const plan = { ...NO_FAULTS } as Record<keyof FaultPlan, number>;
+    for (const [flag, field] of Object.entries(FAULT_FLAGS)) {
+      const given = raw[flag];
+      plan[field] = typeof given === 'string' ? probability(given, flag) : all;
+    }
+    const err = (text: string) => io.err(text);
+    err(`Simulating ${sagas} sagas, seed ${seed}, faults ${JSON.stringify(plan)} …`);
+    const report = await runSimulation({ sagas, seed, faults: plan, arrivalsPerSecond: rate, progress: err });
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    else printReport(io, report);
+    return report.violations.length === 0 && report.summary.open === 0 ? 0 : 1;
+  },
+};
+
+function printReport(io: CliIO, r: SimulationReport): void {
+  io.out(`\nSimulation of ${r.sagas} sagas, seed ${r.seed} (${r.virtualSeconds} s of virtual time, ${r.deliveries} deliveries)`);
+  io.out('\n  sagas        ' + Object.entries(r.summary).map(([k, v]) => `${k}=${v}`).join('  '));
+  io.out('  faults       ' + Object.entries(r.faults).map(([k, v]) => `${k}=${v}`).join('  '));
+  io.out('  dead letters redriven ' + JSON.stringify(r.deadLetters.redriven) + ', remaining ' + JSON.stringify(r.deadLetters.remaining));
+  io.out(`  reconciler   runs=${r.reconciler.runs} timeouts=${r.reconciler.timeoutsPublished} republished=${r.reconciler.republished} flagged=${r.reconciler.flagged}`);
+  for (const [sku, s] of Object.entries(r.stock)) io.out(`  stock ${sku.padEnd(14)} initial=${s.initial} available=${s.available} reserved=${s.reserved} sold=${s.soldToCompletedOrders}`);
+  io.out(`  points       initial=${r.points.initial} available=${r.points.available} frozen=${r.points.frozen} spent=${r.points.spent} (${r.points.customers} customers)`);
+  io.out(`  money        captured=${r.money.capturedCents} refunded=${r.money.refundedCents} points spent=${r.money.pointsSpent} completed orders=${r.money.completedOrderCents} (cents)`);
+  io.out(`\n  ${r.invariantsChecked.length} invariants checked on ${r.storedItems} stored items.`);
+  if (r.violations.length === 0) {
+    io.out(r.summary.open === 0 ? '  No violations; every saga ended.' : `  No violations, but ${r.summary.open} saga(s) are open: ${r.openSagas.join(', ')}`);
+    return;
+  }
+  io.out(`  VIOLATIONS: ${JSON.stringify(r.violationCounts)}`);
+  for (const v of r.violations.slice(0, 30)) io.out(`   - [${v.invariant}] ${v.sagaId ?? ''} ${v.subject ?? ''}: ${v.message}`);
+}
