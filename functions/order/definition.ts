@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineSaga } from '../../lib/core/index.js';
 
-const orderId = z.string().min(1).max(64);
-const sku = z.string().min(1).max(64);
+const orderId = z.string().check(z.minLength(1), z.maxLength(64));
+const sku = z.string().check(z.minLength(1), z.maxLength(64));
 /** Loyalty points the customer redeems on this order (1 point = 1 cent off); absent = none. */
-const pointsToRedeem = z.number().int().nonnegative().optional();
+const pointsToRedeem = z.optional(z.int().check(z.nonnegative()));
 
 /**
  * The reference order saga (DESIGN §5, from the seed articles): stock is deducted first, so the
@@ -26,20 +26,20 @@ export const orderSaga = defineSaga({
   deadlineSeconds: 300,
   start: 'OrderRequested',
   events: {
-    OrderRequested: z.object({ orderId, customerId: z.string().min(1), sku, quantity: z.number().int().positive(), amountCents: z.number().int().nonnegative(), pointsToRedeem }),
-    StockReserved: z.object({ orderId, sku, quantity: z.number().int().positive(), amountCents: z.number().int().nonnegative(), customerId: z.string(), pointsToRedeem }),
-    StockUnavailable: z.object({ orderId, sku, requested: z.number().int(), available: z.number().int() }),
-    OrderCreated: z.object({ orderId, amountCents: z.number().int().nonnegative(), customerId: z.string(), pointsToRedeem }),
+    OrderRequested: z.object({ orderId, customerId: z.string().check(z.minLength(1)), sku, quantity: z.int().check(z.positive()), amountCents: z.int().check(z.nonnegative()), pointsToRedeem }),
+    StockReserved: z.object({ orderId, sku, quantity: z.int().check(z.positive()), amountCents: z.int().check(z.nonnegative()), customerId: z.string(), pointsToRedeem }),
+    StockUnavailable: z.object({ orderId, sku, requested: z.int(), available: z.int() }),
+    OrderCreated: z.object({ orderId, amountCents: z.int().check(z.nonnegative()), customerId: z.string(), pointsToRedeem }),
     // amountCents is what is left to pay once the frozen points are taken off.
-    PointsFrozen: z.object({ orderId, amountCents: z.number().int().nonnegative(), customerId: z.string(), points: z.number().int().nonnegative() }),
-    PointsUnavailable: z.object({ orderId, customerId: z.string(), requested: z.number().int(), available: z.number().int() }),
-    PaymentCaptured: z.object({ orderId, amountCents: z.number().int().nonnegative(), paymentId: z.string() }),
+    PointsFrozen: z.object({ orderId, amountCents: z.int().check(z.nonnegative()), customerId: z.string(), points: z.int().check(z.nonnegative()) }),
+    PointsUnavailable: z.object({ orderId, customerId: z.string(), requested: z.int(), available: z.int() }),
+    PaymentCaptured: z.object({ orderId, amountCents: z.int().check(z.nonnegative()), paymentId: z.string() }),
     PaymentDeclined: z.object({ orderId, reason: z.string() }),
     PaymentVoided: z.object({ reason: z.string() }),
     OrderCompleted: z.object({ orderId }),
     // Empty orderId / sku when the compensation was a null compensation (nothing had been done).
     OrderCancelled: z.object({ orderId: z.string(), reason: z.string() }),
-    StockReleased: z.object({ orderId: z.string(), sku: z.string(), quantity: z.number().int().nonnegative() }),
+    StockReleased: z.object({ orderId: z.string(), sku: z.string(), quantity: z.int().check(z.nonnegative()) }),
   },
   participants: {
     inventory: {

@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DefinitionError } from './errors.js';
 
 /** The event the reconciler publishes when a saga passes its deadline; every definition has it. */

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RESERVATION_EXPIRED_EVENT, reservationExpiredPayloadSchema, TIMEOUT_EVENT, timeoutPayloadSchema, type AnySagaDefinition, type EventSchema } from './definition.js';
 import { EnvelopeError } from './errors.js';
 import { producersOf, sourceFor } from './model.js';
+import { describeIssues } from './schema-issues.js';
 
 /** Saga ids: 8–64 characters of letters, digits, '_' and '-', starting with a letter or digit. */
 export const SAGA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
@@ -14,14 +15,14 @@ export const MAX_DETAIL_BYTES = 200 * 1024;
 
 /** Our envelope: the EventBridge `detail` of every saga event. Consumers dedupe on `eventId`. */
 export const envelopeSchema = z.object({
-  eventId: z.string().min(8).max(64),
+  eventId: z.string().check(z.minLength(8), z.maxLength(64)),
   sagaId: z.string(),
   definition: z.string(),
-  definitionVersion: z.number().int().positive(),
+  definitionVersion: z.int().check(z.positive()),
   type: z.string(),
   producer: z.string(),
-  causationId: z.string().optional(),
-  occurredAt: z.string().datetime({ offset: true }),
+  causationId: z.optional(z.string()),
+  occurredAt: z.iso.datetime({ offset: true }),
   payload: z.unknown(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
@@ -47,12 +48,6 @@ export interface ValidatedEvent {
   readonly payload: unknown;
 }
 
-const summarize = (issues: readonly { message: string; path?: readonly PropertyKey[] | readonly unknown[] }[]): string =>
-  issues
-    .slice(0, 5)
-    .map((i) => `${(i.path ?? []).map((p) => (typeof p === 'object' && p !== null && 'key' in p ? String((p as { key: unknown }).key) : String(p))).join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-
 /** Parses an SQS message body into an EventBridge event; throws {@link EnvelopeError} with a reason. */
 export function parseEventBridgeBody(body: string): EventBridgeEvent {
   let raw: unknown;
@@ -63,7 +58,7 @@ export function parseEventBridgeBody(body: string): EventBridgeEvent {
   }
   const parsed = eventBridgeEventSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new EnvelopeError('not-an-eventbridge-event', `Message body is not an EventBridge event: ${summarize(parsed.error.issues)}.`);
+    throw new EnvelopeError('not-an-eventbridge-event', `Message body is not an EventBridge event: ${describeIssues(parsed.error.issues, raw)}.`);
   }
   return parsed.data;
 }
@@ -79,7 +74,7 @@ export async function validateEvent(def: AnySagaDefinition, event: EventBridgeEv
   }
   const parsed = envelopeSchema.safeParse(event.detail);
   if (!parsed.success) {
-    throw new EnvelopeError('invalid-envelope', `Event detail is not a saga envelope: ${summarize(parsed.error.issues)}.`, { detailType: event['detail-type'] });
+    throw new EnvelopeError('invalid-envelope', `Event detail is not a saga envelope: ${describeIssues(parsed.error.issues, event.detail)}.`, { detailType: event['detail-type'] });
   }
   const envelope = parsed.data;
   const ctx = { eventId: envelope.eventId, sagaId: envelope.sagaId, type: envelope.type };
@@ -114,7 +109,7 @@ export async function validateEvent(def: AnySagaDefinition, event: EventBridgeEv
   }
   const result = await schema['~standard'].validate(envelope.payload);
   if (result.issues) {
-    throw new EnvelopeError('invalid-payload', `Payload of ${envelope.type} does not match its schema: ${summarize(result.issues)}.`, ctx);
+    throw new EnvelopeError('invalid-payload', `Payload of ${envelope.type} does not match its schema: ${describeIssues(result.issues, envelope.payload)}.`, ctx);
   }
   return { event, envelope, payload: result.value };
 }

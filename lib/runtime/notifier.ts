@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { describeIssues } from '../core/schema-issues.js';
 import { NOTIFIER, type AnySagaDefinition } from '../core/definition.js';
 import { parseEventBridgeBody, validateEvent, type Envelope } from '../core/envelope.js';
 import { ENV, readEnv, readIntEnv, readOptionalEnv } from '../core/env.js';
@@ -139,14 +140,14 @@ export function signNotification(secret: string, body: string, nowMs: number): s
 
 const ENDPOINT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const endpointsSchema = z.array(
-  z.object({ id: z.string().regex(ENDPOINT_ID), url: z.string().url(), secret: z.string().min(1).optional(), events: z.array(z.string()).optional() }),
+  z.object({ id: z.string().check(z.regex(ENDPOINT_ID)), url: z.url({ protocol: /^https?$/ }), secret: z.optional(z.string().check(z.minLength(1))), events: z.optional(z.array(z.string())) }),
 );
 
 /** Checks a notifier configuration; throws {@link ConfigError} naming the problem. */
 export function checkNotifierOptions(def: AnySagaDefinition, options: NotifierOptions): void {
   const parsed = endpointsSchema.safeParse(options.endpoints);
   if (!parsed.success) {
-    throw new ConfigError(`Notifier endpoints are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Each needs an id (${ENDPOINT_ID}) and an http(s) url.`);
+    throw new ConfigError(`Notifier endpoints are invalid: ${describeIssues(parsed.error.issues, options.endpoints)}. Each needs an id (${ENDPOINT_ID}) and an http(s) url.`);
   }
   const ids = options.endpoints.map((e) => e.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
@@ -437,7 +438,7 @@ export function notifierOptionsFromEnv(source: Readonly<Record<string, string | 
     throw new ConfigError(`${ENV.NOTIFY_ENDPOINTS} is not valid JSON; expected [{ "id": "merchant", "url": "https://…" }].`, { variable: ENV.NOTIFY_ENDPOINTS });
   }
   const parsed = endpointsSchema.safeParse(endpoints);
-  if (!parsed.success) throw new ConfigError(`${ENV.NOTIFY_ENDPOINTS} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, { variable: ENV.NOTIFY_ENDPOINTS });
+  if (!parsed.success) throw new ConfigError(`${ENV.NOTIFY_ENDPOINTS} is invalid: ${describeIssues(parsed.error.issues, endpoints)}.`, { variable: ENV.NOTIFY_ENDPOINTS });
   return {
     endpoints: parsed.data,
     maxAttempts: readIntEnv(ENV.NOTIFY_MAX_ATTEMPTS, DEFAULTS.maxAttempts, source),

@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { describeIssues } from '../core/schema-issues.js';
 import type { AnySagaDefinition } from '../core/definition.js';
 import { SAGA_ID_PATTERN } from '../core/envelope.js';
 import { ENV, readEnv, readOptionalEnv } from '../core/env.js';
@@ -147,7 +148,7 @@ export function createOutcomeApiHandler(def: AnySagaDefinition, deps: OutcomeApi
   };
 }
 
-const keysSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), z.string().min(16));
+const keysSchema = z.record(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)), z.string().check(z.minLength(16)));
 
 /** Outcome API dependencies from the environment the `SagaNotifier` construct writes. */
 export function outcomeApiDepsFromEnv(def: AnySagaDefinition, source: Readonly<Record<string, string | undefined>> = process.env): OutcomeApiDeps {
@@ -160,7 +161,7 @@ export function outcomeApiDepsFromEnv(def: AnySagaDefinition, source: Readonly<R
     throw new ConfigError(`${ENV.OUTCOME_API_KEYS} is not valid JSON; expected {"<keyId>": "<secret of at least 16 characters>"}.`, { variable: ENV.OUTCOME_API_KEYS });
   }
   const keys = keysSchema.safeParse(parsed);
-  if (!keys.success) throw new ConfigError(`${ENV.OUTCOME_API_KEYS} is invalid: ${keys.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`, { variable: ENV.OUTCOME_API_KEYS });
+  if (!keys.success) throw new ConfigError(`${ENV.OUTCOME_API_KEYS} is invalid: ${describeIssues(keys.error.issues, parsed)}.`, { variable: ENV.OUTCOME_API_KEYS });
   return {
     client: createDocumentClient(),
     tableName: readEnv(ENV.TABLE_NAME, source),

@@ -103,8 +103,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await seedPoints(cloud, points);
     const startedAt = cloud.clock.now();
     let deliveries = 0;
-    const run = async (maxVirtualMs: number) => {
-      const r = await cloud.runUntilQuiet({ maxVirtualMs });
+    // Long phases report every few thousand deliveries, so a big run never looks hung.
+    const run = async (maxVirtualMs: number, phase?: string) => {
+      const onProgress = phase
+        ? (steps: number) => {
+            if (steps % 2000 === 0) progress(`  ${phase}: ${deliveries + steps} deliveries, virtual time +${Math.round((cloud.clock.now() - startedAt) / 1000)} s`);
+          }
+        : undefined;
+      const r = await cloud.runUntilQuiet({ maxVirtualMs, ...(onProgress ? { onProgress } : {}) });
       deliveries += r.steps;
       return r;
     };
@@ -124,16 +130,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if ((next / perWave) % 10 === 9) progress(`  started ${orders.length}/${plan.length} sagas, ${deliveries} deliveries, virtual time +${Math.round((cloud.clock.now() - startedAt) / 1000)} s`);
     }
     progress(`All ${orders.length} sagas started; running until quiet under faults …`);
-    await run(30 * 60_000);
+    await run(30 * 60_000, 'storm');
 
     // 2. Heal: the storm passes, an operator redrives the DLQs, deadlines pass, the reconciler finishes.
     faults.heal();
     const redriven: Record<string, number> = {};
     for (const [name, c] of cloud.consumers) if (c.dlq.size > 0) redriven[name] = c.dlq.moveAllTo(c.queue);
     progress(`Faults healed; redrove ${Object.values(redriven).reduce((a, b) => a + b, 0)} dead letters; letting deadlines pass and the reconciler finish …`);
-    await run(30 * 60_000);
+    await run(30 * 60_000, 'healing');
     cloud.clock.advance((orderSaga.deadlineSeconds + 60) * 1000);
-    await run(30 * 60_000);
+    await run(30 * 60_000, 'after the deadline');
 
     // 3. Check the stored data.
     progress('Checking invariants on the stored data …');
