@@ -50,7 +50,7 @@ export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
       const sagaId = String(item.sagaId);
       const startedAt = String(item[KEY.openSort]);
       if (startedAt > last) last = startedAt;
-      if (await store.saga(sagaId)) continue;
+      if (await store.hasSagaRecord(sagaId)) continue;
       if (await putSkeleton(ctx, sagaId, startedAt)) {
         recovered++;
         ctx.act(sagaId, 'start-recovered', 'no event of this saga reached the tracker; its start event will be republished');

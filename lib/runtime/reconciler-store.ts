@@ -17,6 +17,9 @@ export function isConditionFailure(error: unknown): boolean {
  * with the open sagas it visits, not with the table.
  */
 export class ReconcilerStore {
+  /** Sagas this run has seen a record of (from the open index or a read): no need to read again. */
+  private readonly recorded = new Set<string>();
+
   constructor(
     readonly client: DynamoDBDocumentClient,
     readonly tableName: string,
@@ -74,8 +77,21 @@ export class ReconcilerStore {
   async saga(sagaId: string): Promise<TrackedSaga | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: sagaKey(sagaId), ConsistentRead: true }));
     this.stats.gets++;
-    if (out.Item) this.stats.itemsRead++;
+    if (out.Item) {
+      this.stats.itemsRead++;
+      this.recorded.add(sagaId);
+    }
     return out.Item as TrackedSaga | undefined;
+  }
+
+  /** Remembers that `sagaId` has a saga record (it came from the open index). */
+  noteRecorded(sagaId: string): void {
+    this.recorded.add(sagaId);
+  }
+
+  /** True when the saga has a record; reads it only if this run has not seen it yet. */
+  async hasSagaRecord(sagaId: string): Promise<boolean> {
+    return this.recorded.has(sagaId) || (await this.saga(sagaId)) !== undefined;
   }
 
   /**

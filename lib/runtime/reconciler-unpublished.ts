@@ -56,7 +56,13 @@ export async function republishUnpublished(ctx: VisitContext): Promise<number> {
       // Open sagas (and sagas without a record) are repaired by the regular visit and start recovery.
       if (!saga || !isTerminalStatus(saga.status) || saga.timeline.some((t) => t.eventId === item.eventId)) continue;
       const original = await readRow(ctx, item.rowPk, item.rowSk.split('#r')[0]!);
-      if (!original || (original.republishCount ?? 0) >= opts.maxRepublishes || age(original.republishedAt, now) < opts.quietMs) continue;
+      if (!original || age(original.republishedAt, now) < opts.quietMs) continue;
+      if ((original.republishCount ?? 0) >= opts.maxRepublishes) {
+        // Nothing else will try again (the saga has left the open index): say so loudly, once per note.
+        ctx.logger.log('error', 'outbox row of an ended saga still unpublished after the last republish', { sagaId: item.sagaId, eventId: original.eventId, type: original.type, pk: item.rowPk, sk: item.rowSk });
+        ctx.act(item.sagaId, 'republish-exhausted', `${original.type} ${original.eventId}`);
+        continue;
+      }
       if (!(await republishRow(store, original, now))) continue;
       republished++;
       store.stats.republished++;

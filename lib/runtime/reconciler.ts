@@ -80,17 +80,19 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       for await (const item of store.due(FAILURES_SHARD, nowIso, opts.pageSize)) {
         await handleFailure(ctx, item as unknown as FailureRecord);
       }
-      // Sagas whose start event never reached the tracker have no record yet: give them one first.
-      await recoverLostStarts(ctx);
-      // Rows the relay could not publish whose saga has ended meanwhile (open sagas are repaired below).
-      await republishUnpublished(ctx);
       let visited = 0;
       visit: for (const shard of openShards()) {
         for await (const item of store.due(shard, nowIso, opts.pageSize)) {
           if (visited++ >= opts.maxSagasPerRun) break visit;
+          store.noteRecorded(String(item.sagaId));
           await visitSaga(ctx, item as unknown as TrackedSaga);
         }
       }
+      // Sagas whose start event never reached the tracker have no record yet: give them one (after
+      // the visits, which tell which sagas do have a record; a recovered saga is visited next pass).
+      await recoverLostStarts(ctx);
+      // Rows the relay could not publish whose saga has ended meanwhile (open sagas were repaired above).
+      await republishUnpublished(ctx);
       const checkResults = checks.length ? await runChecks({ def, store, checks, now, runId, autoRepair: opts.autoRepair, logger: deps.logger, metrics: deps.metrics }) : [];
       const deadLetters: Record<string, number> = {};
       for (const participant of deps.queues?.participants() ?? []) {

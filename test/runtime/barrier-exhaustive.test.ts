@@ -80,5 +80,5 @@ describe('barrier, exhaustive over delivery orders (two participants, one duplic
     // AND the orders covered every way the two phases can meet at each participant
     const firstSeen = new Set(orders.map((o) => `${o.find((m) => m.participant === 'a')!.key}/${o.find((m) => m.participant === 'b')!.key}`));
     expect([...firstSeen].sort()).toEqual(['aC/bT', 'aC/bX', 'aF/bT', 'aF/bX']);
-  }, 300_000);
+  }, 900_000); // 34 s alone; minutes when the simulation test shares the machine
 });

@@ -70,4 +70,32 @@ describe('reconciler: publishes that fail late', () => {
     expect((await saga(c, sagaId)).timeline.some((t) => t.eventId === 'late-row-0001')).toBe(true);
     expect(reconciler.runs.flatMap((r) => r.actions).some((a) => a.sagaId === sagaId && a.action === 'republished')).toBe(true);
   });
+
+  it('says so (log and action) when a row of an ended saga is still unpublished after the last republish', async () => {
+    // GIVEN a completed saga, a late row whose publish always fails, and a reconciler allowed one republish
+    cloud = await orderCloud();
+    const c = cloud;
+    const logged: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+    const logger = { log: (level: string, message: string, fields?: Record<string, unknown>) => void logged.push({ level, message, ...(fields ? { fields } : {}) }) };
+    const reconciler = scheduleReconciler(c, { everyMs: 60_000, maxRepublishes: 1, logger: logger as never });
+    const { sagaId } = await c.startSaga(order('o-dead-row'));
+    await c.runUntilQuiet();
+    c.bus.entryFault = (entry) => (entry.DetailType === 'StockReleased' ? 'AccessDeniedException' : undefined);
+    const row = await buildOutboxRow({ def: c.definition, producer: 'inventory', sagaId, emission: { type: 'StockReleased', payload: { orderId: 'o-dead-row', sku: '', quantity: 0 } }, eventId: 'dead-row-0001', now: c.clock.now() });
+    await c.client.send(new TransactWriteCommand({ TransactItems: [outboxPut(c.tableName, row)] as never }));
+
+    // WHEN the relay gives up on the row, the reconciler republishes it once, and the copy fails too
+    for (let i = 0; i < 8; i++) {
+      await c.runUntilQuiet();
+      c.clock.advance(60_000);
+    }
+    await c.runUntilQuiet();
+
+    // THEN the event never reached the bus, one copy was tried, and the give-up is logged as an error and an action
+    const actions = reconciler.runs.flatMap((r) => r.actions).filter((a) => a.sagaId === sagaId);
+    expect(published(c, sagaId).filter((e) => e.eventId === 'dead-row-0001')).toHaveLength(0);
+    expect(actions.filter((a) => a.action === 'republished')).toHaveLength(1);
+    expect(actions.filter((a) => a.action === 'republish-exhausted').length).toBeGreaterThan(0);
+    expect(logged.find((l) => l.level === 'error' && l.fields?.eventId === 'dead-row-0001')?.message).toMatch(/still unpublished after the last republish/);
+  });
 });
