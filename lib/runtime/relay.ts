@@ -127,6 +127,9 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
   /** Publishes one chunk, retrying retryable entries; returns the entries that finally failed. */
   async function publish(chunk: Pending[]): Promise<Pending[]> {
     let remaining = chunk;
+    // Non-retryable failures of every attempt: an attempt that also has retryable ones goes on
+    // with those alone, and must not forget these (they would be lost: reported as published).
+    const failed: Pending[] = [];
     for (let attempt = 1; ; attempt++) {
       let results: PutEventsResultEntry[];
       try {
@@ -137,7 +140,6 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
         results = remaining.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: (error as Error).message }));
       }
       const retry: Pending[] = [];
-      const failed: Pending[] = [];
       remaining.forEach((p, i) => {
         const r = results[i];
         if (r && !r.ErrorCode && r.EventId) return deps.metrics.count(METRIC.eventsPublished, 1, { Saga: def.name });

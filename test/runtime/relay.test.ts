@@ -261,6 +261,25 @@ describe('relay: outbox rows to EventBridge', () => {
     expect(rig.metrics.total(METRIC.publishFailures)).toBe(1);
   });
 
+  it('fails if an entry fails non-retryably in a call where another entry is retried: both outcomes kept', async () => {
+    // GIVEN one call in which the first row is throttled (retryable) and the second refused (non-retryable)
+    // (found by `saga simulate`: the refused row used to be forgotten when the retry succeeded)
+    const rows = await writeOutbox(rig.table, [placed(1), placed(2), placed(3)]);
+    const faults = new Map<string, string[]>([
+      [rows[0]!.detail, ['ThrottlingException']],
+      [rows[1]!.detail, ['AccessDeniedException']],
+    ]);
+    rig.bus.entryFault = (entry) => faults.get(entry.Detail ?? '')?.shift();
+    const records = await rig.newStreamRecords();
+    // WHEN
+    const response = await rig.relay({ Records: records });
+    // THEN the throttled row is published on the retry, and the refused row is reported failed (not published)
+    expect(failures(response)).toEqual([records[1]!.dynamodb!.SequenceNumber]);
+    expect(rig.calls.map((c) => c.length)).toEqual([3, 1]);
+    expect([...publishedIds(rig.bus)].sort()).toEqual([rows[0]!.eventId, rows[2]!.eventId].sort());
+    expect(rig.metrics.total(METRIC.publishFailures)).toBe(1);
+  });
+
   it('fails if retryable failures persist: reported after maxAttempts', async () => {
     // GIVEN a bus that throttles one row forever
     rig = await makeRig({ maxAttempts: 3 });
