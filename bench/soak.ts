@@ -5,7 +5,7 @@
  *
  * Writes bench/results/soak-<date>.json and bench/results/soak-latest.json; exits 1 on any
  * violation or open saga. Options: `--sagas N` (10000), `--seed S` (1), `--rate R` (20 sagas per
- * virtual second), `--faults P` to scale every knob (default: the levels below).
+ * virtual second), `--faults P` to set every knob to P, capped at 1 (default: the levels below).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

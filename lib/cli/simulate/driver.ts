@@ -141,7 +141,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // 2. Heal: the storm passes, an operator redrives the DLQs, deadlines pass, the reconciler finishes.
     faults.heal();
     const redriven: Record<string, number> = {};
-    for (const [name, c] of cloud.consumers) if (c.dlq.size > 0) redriven[name] = c.dlq.moveAllTo(c.queue);
+    if (options.redriveDeadLetters !== false) for (const [name, c] of cloud.consumers) if (c.dlq.size > 0) redriven[name] = c.dlq.moveAllTo(c.queue);
     progress(`Faults healed; redrove ${Object.values(redriven).reduce((a, b) => a + b, 0)} dead letters; letting deadlines pass and the reconciler finish …`);
     await run(30 * 60_000, 'healing');
     cloud.clock.advance((orderSaga.deadlineSeconds + 60) * 1000);
