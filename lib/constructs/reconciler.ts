@@ -9,7 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, RECONCILER, ownPrefix, sagaKey, type AnySagaDefinition } from '../core/index.js';
+import { ENV, RECONCILER, UNPUBLISHED_PARTITION, ownPrefix, sagaKey, type AnySagaDefinition } from '../core/index.js';
 import { SagaFunction } from './function.js';
 import { METRICS_NAMESPACE, SAGA_METRIC, sagaMetric } from './monitoring.js';
 import { ITEM_READ_ACTIONS, ITEM_WRITE_ACTIONS, grantOwnItems, leadingKeysCondition, openIndexArn } from './permissions.js';
@@ -40,11 +40,11 @@ export interface SagaReconcilerProps {
  * Item prefixes the reconciler may write: outbox rows of any producer (it republishes a lost
  * publish by writing a copy of the row, which the relay then publishes — it never calls
  * PutEvents itself), saga records (timeouts, flags, reschedules, the record of a saga whose start
- * was lost), participants' failure records (takes them out of the open index once handled) and
- * its own items (reports, check claims, cursors, the outbox rows `reconciler#outbox#…` of
+ * was lost), participants' failure records and the relay's notes of rows it could not publish
+ * (`relay#unpublished`; it takes both out of the open index once settled) and its own items (reports, check claims, cursors, the outbox rows `reconciler#outbox#…` of
  * `SagaTimedOut` and of TCC `ReservationExpired`).
  */
-export const RECONCILER_WRITE_PATTERNS = ['*#outbox#*', `${sagaKey('').pk}*`, '*#failed', `${ownPrefix(RECONCILER)}*`] as const;
+export const RECONCILER_WRITE_PATTERNS = ['*#outbox#*', `${sagaKey('').pk}*`, '*#failed', UNPUBLISHED_PARTITION, `${ownPrefix(RECONCILER)}*`] as const;
 /**
  * It also reads participants' step records (`<participant>#saga#<id>`) to explain a stuck saga
  * (and the initiator's start barriers, `initiator#saga#<id>`).
@@ -55,7 +55,7 @@ export const RECONCILER_READ_PATTERNS = [...RECONCILER_WRITE_PATTERNS, '*#saga#*
  * Partitions of the `open-sagas` index the reconciler queries: every one under `open#` — the saga
  * shards `open#0..3`, `open#failures` (failure records), `open#attention` (flagged sagas),
  * `open#starts` (start barriers), `open#unpublished` (the relay's notes of rows it could not
- * publish; read through the index, so no access to `relay#` items), and the sharded
+ * publish; settled in place, which the write patterns allow), and the sharded
  * `open#reservations#<k>` / `open#pending#<k>` of TCC reservations and two-phase messages
  * (lib/core/keys.ts).
  */

@@ -61,10 +61,13 @@ export const ATTENTION_SHARD = 'open#attention';
  */
 export const STARTS_SHARD = 'open#starts';
 /**
- * `open#unpublished`: outbox rows the relay failed to publish (`relay#unpublished` notes) by failure
- * time, read by the reconciler with a cursor (lib/runtime/reconciler-unpublished.ts).
+ * `open#unpublished`: outbox rows the relay failed to publish (`relay#unpublished` notes) by when
+ * to look at them next; a note leaves once the reconciler has settled it
+ * (lib/runtime/reconciler-unpublished.ts).
  */
 export const UNPUBLISHED_SHARD = 'open#unpublished';
+/** Partition of the relay's notes (one item per row it could not publish); the reconciler settles them. */
+export const UNPUBLISHED_PARTITION = 'relay#unpublished';
 /** The regular shards of open sagas, in the order the reconciler reads them. */
 export const openShards = (): string[] => Array.from({ length: OPEN_SHARDS }, (_, i) => `open#${i}`);
 

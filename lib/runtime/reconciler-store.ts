@@ -135,6 +135,25 @@ export class ReconcilerStore {
     }
   }
 
+  /** Keeps an item in the open index but makes it due again only at `atIso`. */
+  async recheckAt(key: { pk: string; sk: string }, atIso: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #next = :at',
+          ConditionExpression: 'attribute_exists(#shard)',
+          ExpressionAttributeNames: { '#shard': KEY.openPartition, '#next': KEY.openSort },
+          ExpressionAttributeValues: { ':at': atIso },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error; // a concurrent run took it out of the index
+      });
+    this.stats.writes++;
+  }
+
   /** Takes an item out of the open index (failure records once handled, resolved sagas). */
   async leaveIndex(key: { pk: string; sk: string }, set: Record<string, unknown> = {}): Promise<void> {
     const names = Object.keys(set);

@@ -1,11 +1,11 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { KEY, UNPUBLISHED_SHARD } from '../core/keys.js';
+import { KEY, UNPUBLISHED_PARTITION, UNPUBLISHED_SHARD } from '../core/keys.js';
 import { DAY_SECONDS, OUTBOX_TTL_DAYS } from './outbox.js';
 
 /** Where the relay notes outbox rows it could not publish (its own key space: `relay#`). */
-export const UNPUBLISHED_PARTITION = 'relay#unpublished';
+export { UNPUBLISHED_PARTITION };
 
-/** An outbox row the relay failed to publish, listed in `open#unpublished` by failure time. */
+/** An outbox row the relay failed to publish, listed in `open#unpublished` by when the reconciler looks at it next. */
 export interface UnpublishedRecord {
   readonly pk: typeof UNPUBLISHED_PARTITION;
   /** `<row pk>|<row sk>` */

@@ -125,7 +125,7 @@ describe('least privilege', () => {
     expect(tracker.map(leadingKeys)).toEqual([['saga#*']]);
     const reconciler = statementsOf(template, roleOf(choreography.reconciler.function)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     const writes = reconciler.filter((s) => actionsOf(s).includes('dynamodb:PutItem'));
-    expect(writes.map(leadingKeys)).toEqual([['*#outbox#*', 'saga#*', '*#failed', 'reconciler#*']]);
+    expect(writes.map(leadingKeys)).toEqual([['*#outbox#*', 'saga#*', '*#failed', 'relay#unpublished', 'reconciler#*']]);
     expect(reconciler).toContainEqual({
       Effect: 'Allow',
       Action: 'dynamodb:Query',

@@ -71,6 +71,52 @@ describe('reconciler: publishes that fail late', () => {
     expect(reconciler.runs.flatMap((r) => r.actions).some((a) => a.sagaId === sagaId && a.action === 'republished')).toBe(true);
   });
 
+  it('republishes a row the relay gave up on while its saga was open, once the saga has ended', async () => {
+    // GIVEN a saga held open until t = 240 s (the order participant only gets PaymentCaptured then;
+    // its deadline visit would come at 300 s), a row of it whose publish fails until the relay gives
+    // up at once, and a second such row at t = 150 s — so the reconciler's runs see the first note
+    // while the saga is open, and later notes follow it
+    cloud = await orderCloud();
+    const c = cloud;
+    const t0 = c.clock.now();
+    const queue = c.consumer('order').queue;
+    c.beforeInvoke = (consumer, messages) => {
+      const held = messages.filter((m) => consumer === 'order' && detailType(m.body) === 'PaymentCaptured' && c.clock.now() < t0 + 240_000);
+      for (const m of held) queue.changeVisibility(m.receiptHandle!, Math.ceil((t0 + 240_000 - c.clock.now()) / 1000));
+      return held.length === 0;
+    };
+    const reconciler = scheduleReconciler(c, { everyMs: 60_000 });
+    const { sagaId } = await c.startSaga(order('o-open-row'));
+    failUntilGivenUp(c, 'StockReleased', 2);
+    const lateRow = async (eventId: string): Promise<void> => {
+      const row = await buildOutboxRow({ def: c.definition, producer: 'inventory', sagaId, emission: { type: 'StockReleased', payload: { orderId: 'o-open-row', sku: '', quantity: 0 } }, eventId, now: c.clock.now() });
+      await c.client.send(new TransactWriteCommand({ TransactItems: [outboxPut(c.tableName, row)] as never }));
+    };
+    await lateRow('open-row-0001');
+    let second = false;
+    c.schedule('second late row', 150_000, async () => {
+      if (!second) await lateRow('open-row-0002');
+      second = true;
+    });
+
+    // WHEN the system runs until quiet, then a few more reconciler runs
+    await c.runUntilQuiet({ maxVirtualMs: 600_000 });
+    for (let i = 0; i < 3; i++) {
+      c.clock.advance(60_000);
+      await c.runUntilQuiet({ maxVirtualMs: 60_000 });
+    }
+
+    // THEN the saga completed after the reconciler had seen the first note, and both rows were republished after it ended
+    const actions = reconciler.runs.flatMap((r) => r.actions).filter((a) => a.sagaId === sagaId);
+    expect(c.relayFailures.length).toBe(2);
+    expect((await saga(c, sagaId)).status).toBe('completed');
+    expect(reconciler.runs.filter((r) => Date.parse(r.startedAt) - t0 >= 120_000 && Date.parse(r.startedAt) - t0 < 240_000).length).toBeGreaterThan(0);
+    for (const eventId of ['open-row-0001', 'open-row-0002']) {
+      expect(actions.some((a) => a.action === 'republished' && a.detail?.includes(eventId))).toBe(true);
+      expect(published(c, sagaId).filter((e) => e.eventId === eventId)).toHaveLength(1);
+    }
+  });
+
   it('says so (log and action) when a row of an ended saga is still unpublished after the last republish', async () => {
     // GIVEN a completed saga, a late row whose publish always fails, and a reconciler allowed one republish
     cloud = await orderCloud();
