@@ -1,8 +1,11 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ENV } from '../core/env.js';
+
+// Only the clients a participant uses live here: an external import is kept in every bundle that
+// reaches this module, and loading an SDK client costs cold-start time. The relay's EventBridge
+// client is in eventbridge-client.ts.
 
 /** Shared client options: `AWS_ENDPOINT_URL` (LocalStack, DynamoDB Local) is honoured explicitly. */
 export function clientConfig(env: Readonly<Record<string, string | undefined>> = process.env): { endpoint?: string } {
@@ -18,10 +21,6 @@ export function createDocumentClient(config: DynamoDBClientConfig = clientConfig
   return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-}
-
-export function createEventBridgeClient(config = clientConfig()): EventBridgeClient {
-  return new EventBridgeClient(config);
 }
 
 export function createSqsClient(config = clientConfig()): SQSClient {

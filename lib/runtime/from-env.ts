@@ -1,7 +1,8 @@
 import type { AnySagaDefinition } from '../core/definition.js';
 import { ENV, readEnv, readOptionalEnv } from '../core/env.js';
 import { ConfigError } from '../core/errors.js';
-import { createDocumentClient, createEventBridgeClient } from './aws-clients.js';
+import { createDocumentClient } from './aws-clients.js';
+import { createEventBridgeClient } from './eventbridge-client.js';
 import { emfMetrics, jsonLogger, type LogLevel } from './ports.js';
 import type { RelayDeps } from './relay.js';
 import type { TrackerDeps } from './tracker.js';

@@ -1,4 +1,5 @@
 export * from './aws-clients.js';
+export * from './eventbridge-client.js';
 export * from './barrier.js';
 export * from './errors.js';
 export * from './outbox.js';
