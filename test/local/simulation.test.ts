@@ -162,6 +162,20 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
       expect(check(paidAndCancelled)).toEqual(expect.arrayContaining(['not-paid-and-cancelled', 'effects-match-barriers']));
     });
 
+    it('notices an unsettled TCC reservation, a tracker gap, a saga nobody started and an outcome the data contradicts', () => {
+      const completed = parts.orders.find((o) => data.sagas.get(o.sagaId)?.status === 'completed')!;
+      const freeze = (x: StoredData) => x.steps.get(completed.sagaId)!.find((st) => st.participant === 'points')!;
+      expect(check(tampered((x) => Object.assign(freeze(x), { state: 'done', confirmEventId: undefined, confirmedAt: undefined })))).toContain('tcc-settled');
+      const row = data.outbox.find((r) => r.sagaId === completed.sagaId && r.envelopeEventId)!;
+      const gap = tampered((x) => {
+        const s = x.sagas.get(completed.sagaId)!;
+        Object.assign(s, { timeline: s.timeline.filter((t) => t.eventId !== row.envelopeEventId) });
+      });
+      expect(check(gap)).toContain('tracker-complete');
+      expect(check(tampered((x) => x.sagas.set('saga-nobody-started', { ...x.sagas.get(completed.sagaId)!, sagaId: 'saga-nobody-started' })))).toContain('no-unexpected-saga');
+      expect(check(tampered((x) => void (x.items.get(`order#order#${completed.orderId}`)![0]!.status = 'created')))).toContain('outcome-matches-data');
+    });
+
     it('notices a business effect without its step (a forward step that ran after its compensation, or around its barrier)', () => {
       // An out-of-stock order never reached the order participant: createOrder has no step record.
       const order = parts.orders.find((o) => !data.steps.get(o.sagaId)?.some((s) => s.participant === 'order' && s.step === 'createOrder'))!;
