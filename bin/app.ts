@@ -8,7 +8,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, App, CfnOutput, SecretValue, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import { orderSaga } from '../functions/order/definition.js';
 import { participantNames } from '../lib/core/index.js';
 import { Choreography } from '../lib/constructs/index.js';
+import { SagaNotifier } from '../lib/constructs/notifier.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,20 +29,37 @@ export const REFERENCE_ENTRIES: Readonly<Record<string, string>> = {
   relay: 'functions/relay.ts',
   tracker: 'functions/tracker.ts',
   reconciler: 'functions/reconciler.ts',
+  notifier: 'functions/notifier.ts',
   ...Object.fromEntries(participantNames(orderSaga).map((p) => [p, `functions/order/${p}.ts`])),
 };
 
-export type ReferenceEntry = 'relay' | 'tracker' | 'reconciler' | ReturnType<typeof participantNames>[number];
+export type ReferenceEntry = 'relay' | 'tracker' | 'reconciler' | 'notifier' | ReturnType<typeof participantNames>[number];
 
 export interface SagaReferenceStackProps extends StackProps {
   /** Override entry files (tests use stand-ins). @default REFERENCE_ENTRIES under the repository root */
   readonly entries?: Partial<Record<ReferenceEntry, string>>;
+  /**
+   * HTTPS URL the merchant's outcome notifications are POSTed to (best effort, DESIGN's 最大努力通知):
+   * with one, the stack adds a `SagaNotifier`. `npx cdk deploy -c merchantWebhookUrl=https://…`.
+   * @default the CDK context value `merchantWebhookUrl`; without either, no notifier is deployed
+   */
+  readonly merchantWebhookUrl?: string;
+  /**
+   * Name of a Secrets Manager secret whose value signs each notification (`x-saga-signature`).
+   * @default the CDK context value `merchantSigningSecretName`; without either, requests are unsigned
+   */
+  readonly merchantSigningSecretName?: string;
 }
 
-/** The order saga: choreography (bus, table, relay, tracker, reconciler), its participants, an alarm topic. */
+/**
+ * The order saga: choreography (bus, table, relay, tracker, reconciler), its participants, an
+ * alarm topic, and — given a merchant webhook URL — the merchant's best-effort notifier.
+ */
 export class SagaReferenceStack extends Stack {
   readonly choreography: Choreography;
   readonly alarmTopic: sns.Topic;
+  /** @default undefined without a merchant webhook URL */
+  readonly merchantNotifier?: SagaNotifier;
 
   constructor(scope: Construct, id: string, props: SagaReferenceStackProps = {}) {
     super(scope, id, { description: 'saga-choreography reference app: the order saga (inventory -> order -> payment)', ...props });
@@ -70,6 +88,19 @@ export class SagaReferenceStack extends Stack {
         depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       });
     }
+    const webhook = props.merchantWebhookUrl ?? contextString(this, 'merchantWebhookUrl');
+    const secretName = props.merchantSigningSecretName ?? contextString(this, 'merchantSigningSecretName');
+    if (webhook) {
+      this.merchantNotifier = new SagaNotifier(this, 'MerchantNotifier', {
+        choreography: this.choreography,
+        endpoints: [{ id: 'merchant', url: webhook, ...(secretName ? { signingSecret: SecretValue.secretsManager(secretName) } : {}) }],
+        entry: entry('notifier'),
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      });
+    } else {
+      Annotations.of(this).addInfo('No merchant notifier: pass -c merchantWebhookUrl=https://… to deploy the best-effort outcome notifications of the reference app.');
+    }
     Tags.of(this).add('saga', orderSaga.name);
     // What `saga` commands and the LocalStack end-to-end script need to find the deployed parts.
     new CfnOutput(this, 'TableName', { value: this.choreography.table.tableName, description: 'SAGA_TABLE_NAME for the saga CLI' });
@@ -77,6 +108,13 @@ export class SagaReferenceStack extends Stack {
     new CfnOutput(this, 'DlqUrls', { value: this.choreography.dlqUrlsJson(), description: 'SAGA_DLQ_URLS for the saga CLI: JSON map participant -> DLQ URL' });
     new CfnOutput(this, 'QueueUrls', { value: this.choreography.queueUrlsJson(), description: 'SAGA_QUEUE_URLS for the saga CLI: JSON map participant -> work queue URL' });
   }
+}
+
+function contextString(scope: Construct, key: string): string | undefined {
+  const value: unknown = scope.node.tryGetContext(key);
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`Context ${key} must be a string, got ${JSON.stringify(value)}.`);
+  return value;
 }
 
 /** Builds the app with the cdk-nag packs registered; synthesis fails on any unacknowledged finding. */

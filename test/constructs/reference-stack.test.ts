@@ -76,11 +76,47 @@ describe('reference stack (bin/app.ts)', () => {
     expect(stack.environment).toBe('aws://unknown-account/unknown-region');
   });
 
+  it('deploys no merchant notifier without a webhook URL, and says how to get one', () => {
+    expect(stack.merchantNotifier).toBeUndefined();
+    Annotations.fromStack(stack).hasInfo('/SagaReference', Match.stringLikeRegexp('merchantWebhookUrl'));
+  });
+
   it('the checks do fire: an unencrypted, non-SSL queue without a DLQ is reported (control)', () => {
     const control = new App();
     const s = new Stack(control, 'Control');
     new sqs.Queue(s, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
     const found = findings(control);
     expect(found).toEqual(expect.arrayContaining([expect.stringContaining('AwsSolutions-SQS4'), expect.stringContaining('Serverless-SQSRedrivePolicy')]));
+  });
+});
+
+describe('reference stack with the merchant notifier (-c merchantWebhookUrl=…)', () => {
+  const app = testApp();
+  app.node.setContext('merchantWebhookUrl', 'https://merchant.example/hooks/orders');
+  app.node.setContext('merchantSigningSecretName', 'order-saga/merchant-signing');
+  const { stack } = buildReferenceApp(app, { entries: stubEntries });
+
+  it('adds the notifier for the saga\'s terminal events, posting to the URL and signing with the named secret', () => {
+    const notifier = stack.merchantNotifier!;
+    expect(notifier).toBeDefined();
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [idOf(notifier.queue), 'Arn'] } })] });
+    const fn = template.findResources('AWS::Lambda::Function')[idOf(notifier.function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const endpoints = JSON.stringify(fn.Properties.Environment.Variables);
+    expect(endpoints).toContain('https://merchant.example/hooks/orders');
+    expect(endpoints).toContain('resolve:secretsmanager:order-saga/merchant-signing');
+  });
+
+  it('still passes AwsSolutions and Serverless checks with zero unacknowledged findings', () => {
+    expect(findings(app)).toEqual([]);
+    expect(() => app.synth()).not.toThrow();
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    Annotations.fromStack(stack).hasNoError('*', Match.anyValue());
+  });
+
+  it('rejects a webhook that is not https, naming the value', () => {
+    const bad = testApp();
+    bad.node.setContext('merchantWebhookUrl', 'http://merchant.example/hooks');
+    expect(() => buildReferenceApp(bad, { entries: stubEntries })).toThrow(/http:\/\/merchant\.example\/hooks.*https/);
   });
 });
