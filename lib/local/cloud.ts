@@ -200,7 +200,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     await this.poller.fetch();
     if (this.poller.pending > 0) this.simulateDuration();
     if (await this.poller.deliver(this.relay)) return true;
-    const ready = [...this.consumers.values()].filter((c) => c.queue.visible().length > 0);
+    const ready = [...this.consumers.values()].filter((c) => c.queue.hasVisible());
     if (ready.length === 0) return false;
     const consumer = ready[this.random.int(ready.length)]!;
     await this.invoke(consumer);

@@ -15,7 +15,7 @@ import { SeededRandom } from './random.js';
  * | knob | opportunity | what happens |
  * |---|---|---|
  * | `duplicate` | a message's first delivery | a copy is enqueued, now or up to 10 min later (at-least-once delivery) |
- * | `reorder` | a receive | the visible messages are shuffled; with p/10 per message, it is held back 1–30 s and overtaken |
+ * | `reorder` | a receive | the messages the receive samples (the oldest 100 visible) are shuffled; with p/10 per message, it is held back 1–30 s and overtaken |
  * | `crashBeforeCommit` | a step about to commit | the process dies before the transaction: nothing commits, the batch returns |
  * | `crashAfterCommit` | a committed step | the process dies after the transaction: the batch returns and is redelivered |
  * | `publishFailure` | a PutEvents entry | the entry fails: ⅔ retryable (`InternalFailure`, `ThrottlingException`), ⅓ a non-retryable code that keeps failing until the stream gives the record up |

@@ -23,6 +23,9 @@ export interface LocalQueueOptions {
   readonly deadLetterQueue?: LocalQueue;
 }
 
+/** How many visible messages one receive chooses from (oldest first; faults may shuffle them). */
+export const RECEIVE_SAMPLE = 100;
+
 /**
  * An SQS standard queue on the virtual clock: visibility timeout, receive counts, a DLQ after
  * `maxReceiveCount` receives (moved on the next receive attempt, as SQS does), delete by receipt
@@ -68,21 +71,34 @@ export class LocalQueue {
     return messageId;
   }
 
-  /** Messages visible now, oldest first. */
-  visible(): LocalMessage[] {
+  /** Messages visible now, oldest first (the first `limit` of them). */
+  visible(limit = Number.POSITIVE_INFINITY): LocalMessage[] {
     const now = this.clock.now();
-    return [...this.messages.values()].filter((m) => m.visibleAt <= now);
+    const out: LocalMessage[] = [];
+    for (const m of this.messages.values()) {
+      if (out.length >= limit) break;
+      if (m.visibleAt <= now) out.push(m);
+    }
+    return out;
+  }
+
+  /** True when a receive now would get something (stops at the first visible message). */
+  hasVisible(): boolean {
+    return this.visible(1).length > 0;
   }
 
   /**
-   * Receives up to `max` visible messages. Messages already received `maxReceiveCount` times go to
+   * Receives up to `max` visible messages, picked from the oldest {@link RECEIVE_SAMPLE} visible ones
+   * (SQS, too, answers a receive from a sample of its servers, not the whole queue). The sample
+   * keeps a receive's cost flat on a deep backlog: the soak's stalled participants pile up
+   * thousands of messages, and shuffling all of them on every receive made a run quadratic. Messages already received `maxReceiveCount` times go to
    * the DLQ instead (or are dropped when the queue has none, as SQS would keep retrying forever —
    * we refuse that configuration in the constructs).
    */
   receive(max: number, pick: (candidates: LocalMessage[]) => LocalMessage[] = (c) => c): LocalMessage[] {
     const now = this.clock.now();
     const out: LocalMessage[] = [];
-    for (const m of pick(this.visible())) {
+    for (const m of pick(this.visible(RECEIVE_SAMPLE))) {
       if (out.length >= max) break;
       if (m.receiveCount >= this.maxReceiveCount && this.deadLetterQueue) {
         this.messages.delete(m.messageId);

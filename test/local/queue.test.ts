@@ -3,7 +3,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../lib/local/clock.js';
 import { LocalCloudError } from '../../lib/local/errors.js';
-import { LocalQueue, type LocalQueueOptions } from '../../lib/local/queue.js';
+import { LocalQueue, RECEIVE_SAMPLE, type LocalQueueOptions } from '../../lib/local/queue.js';
 import { loadFixture, T0 } from '../support/events.js';
 
 /** LocalQueue against SQS standard-queue semantics, on the virtual clock. */
@@ -16,6 +16,27 @@ function setup(options: Omit<LocalQueueOptions, 'deadLetterQueue'> & { dlq?: boo
   const queue = new LocalQueue('orders', clock, ids, { visibilityTimeoutSeconds: 30, maxReceiveCount: 3, ...options, ...(dlq ? { deadLetterQueue: dlq } : {}) });
   return { clock, queue, dlq };
 }
+
+describe('LocalQueue: what a receive chooses from', () => {
+  it('offers the pick the oldest visible messages only, at most RECEIVE_SAMPLE of them, skipping those in flight', () => {
+    // GIVEN a deep backlog whose two oldest messages are in flight
+    const { queue } = setup();
+    for (let i = 0; i < RECEIVE_SAMPLE + 50; i++) queue.send(`m${i}`);
+    expect(queue.receive(2).map((m) => m.body)).toEqual(['m0', 'm1']);
+    // WHEN the next receive picks
+    let offered: string[] = [];
+    const got = queue.receive(10, (candidates) => {
+      offered = candidates.map((m) => m.body);
+      return [...candidates].reverse();
+    });
+    // THEN it saw the oldest RECEIVE_SAMPLE visible messages, and got what the pick ordered first
+    expect(offered).toHaveLength(RECEIVE_SAMPLE);
+    expect(offered[0]).toBe('m2');
+    expect(offered.at(-1)).toBe(`m${RECEIVE_SAMPLE + 1}`);
+    expect(got.map((m) => m.body)).toEqual(offered.slice(-10).reverse());
+    expect(queue.hasVisible()).toBe(true);
+  });
+});
 
 describe('LocalQueue: visibility timeout', () => {
   it('hides a received message for the visibility timeout of virtual time, then delivers it again', () => {
