@@ -82,7 +82,7 @@ export class LocalQueue {
     return out;
   }
 
-  /** True when a receive now would get something (stops at the first visible message). */
+  /** True when a message is visible now (stops at the first one, unlike `visible()`). */
   hasVisible(): boolean {
     return this.visible(1).length > 0;
   }
