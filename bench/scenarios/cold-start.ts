@@ -176,7 +176,7 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {
       `Powertools-idempotency handler (bench/fixtures/powertools-order-handler.ts: the same order step, same zod validation, Powertools + DynamoDB persistence + EventBridge client), bundled the same way: ${kb(powertools.bytes)} KB, init ${round(init(powertools.name) - emptyMs, 1)} ms above empty. Its composition: ${top(powertools)}.`,
       'Both kinds of handler create their AWS clients on first invocation, not at import, so client construction is outside these figures for both.',
       ...(extraSdk.length
-        ? [`Our participant bundles also import ${extraSdk.join(' and ')}, which the Powertools handler does not: ${extraSdk.map((m) => `${m} ${SDK_USE[m] ?? '(no known use in a participant: find the import that pulls it in)'}`).join('; ')}.`]
+        ? [`Our participant bundles also import SDK clients the Powertools handler does not: ${extraSdk.map((m) => `${m}, ${SDK_USE[m] ?? 'with no known use in a participant (find the import that pulls it in)'}`).join('; ')}.`]
         : []),
     ],
     details: {
