@@ -91,9 +91,10 @@ export class LocalQueue {
    * Receives up to `max` visible messages, picked from the oldest {@link RECEIVE_SAMPLE} visible ones
    * (SQS, too, answers a receive from a sample of its servers, not the whole queue). The sample
    * keeps a receive's cost flat on a deep backlog: the soak's stalled participants pile up
-   * thousands of messages, and shuffling all of them on every receive made a run quadratic. Messages already received `maxReceiveCount` times go to
-   * the DLQ instead (or are dropped when the queue has none, as SQS would keep retrying forever —
-   * we refuse that configuration in the constructs).
+   * thousands of messages, and shuffling all of them on every receive made a run quadratic.
+   * Messages already received `maxReceiveCount` times go to the DLQ instead (or are dropped when the
+   * queue has none, as SQS would keep retrying forever — we refuse that configuration in the
+   * constructs).
    */
   receive(max: number, pick: (candidates: LocalMessage[]) => LocalMessage[] = (c) => c): LocalMessage[] {
     const now = this.clock.now();

@@ -74,14 +74,18 @@ export class ReconcilerStore {
     return items;
   }
 
-  async saga(sagaId: string): Promise<TrackedSaga | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: sagaKey(sagaId), ConsistentRead: true }));
+  /** One item by key, read consistently and counted in the run's stats. */
+  async item<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     this.stats.gets++;
-    if (out.Item) {
-      this.stats.itemsRead++;
-      this.recorded.add(sagaId);
-    }
-    return out.Item as TrackedSaga | undefined;
+    if (out.Item) this.stats.itemsRead++;
+    return out.Item as T | undefined;
+  }
+
+  async saga(sagaId: string): Promise<TrackedSaga | undefined> {
+    const saga = await this.item<TrackedSaga>(sagaKey(sagaId));
+    if (saga) this.recorded.add(sagaId);
+    return saga;
   }
 
   /** Remembers that `sagaId` has a saga record (it came from the open index). */

@@ -1,5 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { KEY, UNPUBLISHED_SHARD } from '../core/keys.js';
+import { UNPUBLISHED_SHARD } from '../core/keys.js';
 import { METRIC } from './ports.js';
 import { republishRow, type RepublishClaim } from './reconciler-outbox.js';
 import type { VisitContext } from './reconciler-saga.js';
@@ -42,7 +41,7 @@ export async function republishUnpublished(ctx: VisitContext): Promise<number> {
       await store.recheckAt(key, later);
       continue;
     }
-    const original = await readRow(ctx, note.rowPk, note.rowSk.split('#r')[0]!);
+    const original = await store.item<OutboxRow & RepublishClaim>({ pk: note.rowPk, sk: note.rowSk.split('#r')[0]! });
     if (!original) {
       await store.leaveIndex(key, { settledAt: iso(now), settled: 'row-gone' });
       continue;
@@ -68,11 +67,4 @@ export async function republishUnpublished(ctx: VisitContext): Promise<number> {
     await store.leaveIndex(key, { settledAt: iso(now), settled: 'republished' });
   }
   return republished;
-}
-
-async function readRow(ctx: VisitContext, pk: string, sk: string): Promise<(OutboxRow & RepublishClaim) | undefined> {
-  const out = await ctx.store.client.send(new GetCommand({ TableName: ctx.store.tableName, Key: { [KEY.partition]: pk, [KEY.sort]: sk }, ConsistentRead: true }));
-  ctx.store.stats.gets++;
-  if (out.Item) ctx.store.stats.itemsRead++;
-  return out.Item as (OutboxRow & RepublishClaim) | undefined;
 }

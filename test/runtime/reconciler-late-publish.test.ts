@@ -19,6 +19,22 @@ function failUntilGivenUp(c: LocalCloud, type: string, n = 1): void {
 
 const detailType = (body: string): string => String((JSON.parse(body) as { 'detail-type'?: string })['detail-type']);
 
+/**
+ * The order participant gets PaymentCaptured only from `until` (virtual ms) on: earlier batches
+ * holding it are left undelivered and hidden until then. `onRelease` runs when a batch with it
+ * is let through.
+ */
+function holdPaymentCapturedUntil(c: LocalCloud, until: number, onRelease?: () => void): void {
+  const queue = c.consumer('order').queue;
+  c.beforeInvoke = (consumer, messages) => {
+    if (consumer !== 'order') return true;
+    const held = messages.filter((m) => detailType(m.body) === 'PaymentCaptured' && c.clock.now() < until);
+    for (const m of held) queue.changeVisibility(m.receiptHandle!, Math.ceil((until - c.clock.now()) / 1000));
+    if (held.length === 0 && messages.some((m) => detailType(m.body) === 'PaymentCaptured')) onRelease?.();
+    return held.length === 0;
+  };
+}
+
 describe('reconciler: publishes that fail late', () => {
   it('does not flag a quiet saga whose last step just committed while its event is still unpublished; it republishes it', async () => {
     // GIVEN the order participant only gets PaymentCaptured at t = 500 s — past the deadline (the
@@ -26,14 +42,7 @@ describe('reconciler: publishes that fail late', () => {
     // cannot be published until the relay gives up: at the third quiet check its row is 40 s old
     cloud = await orderCloud();
     const c = cloud;
-    const t0 = c.clock.now();
-    const queue = c.consumer('order').queue;
-    c.beforeInvoke = (consumer, messages) => {
-      const held = messages.filter((m) => consumer === 'order' && detailType(m.body) === 'PaymentCaptured' && c.clock.now() < t0 + 500_000);
-      for (const m of held) queue.changeVisibility(m.receiptHandle!, Math.ceil((t0 + 500_000 - c.clock.now()) / 1000));
-      if (held.length === 0 && consumer === 'order' && messages.some((m) => detailType(m.body) === 'PaymentCaptured')) failUntilGivenUp(c, 'OrderCompleted');
-      return held.length === 0;
-    };
+    holdPaymentCapturedUntil(c, c.clock.now() + 500_000, () => failUntilGivenUp(c, 'OrderCompleted'));
     const reconciler = scheduleReconciler(c, { everyMs: 60_000 });
     const { sagaId } = await c.startSaga(order('o-late-complete'));
 
@@ -79,12 +88,7 @@ describe('reconciler: publishes that fail late', () => {
     cloud = await orderCloud();
     const c = cloud;
     const t0 = c.clock.now();
-    const queue = c.consumer('order').queue;
-    c.beforeInvoke = (consumer, messages) => {
-      const held = messages.filter((m) => consumer === 'order' && detailType(m.body) === 'PaymentCaptured' && c.clock.now() < t0 + 240_000);
-      for (const m of held) queue.changeVisibility(m.receiptHandle!, Math.ceil((t0 + 240_000 - c.clock.now()) / 1000));
-      return held.length === 0;
-    };
+    holdPaymentCapturedUntil(c, t0 + 240_000);
     const reconciler = scheduleReconciler(c, { everyMs: 60_000 });
     const { sagaId } = await c.startSaga(order('o-open-row'));
     failUntilGivenUp(c, 'StockReleased', 2);
