@@ -48,6 +48,8 @@ export const ENV = {
   LOG_LEVEL: 'SAGA_LOG_LEVEL',
   /** Standard AWS override honoured by every client the runtime creates (LocalStack, DynamoDB Local). */
   AWS_ENDPOINT_URL: 'AWS_ENDPOINT_URL',
+  /** Standard AWS region variable; the local cloud's clients use it too (default us-east-1). */
+  AWS_REGION: 'AWS_REGION',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,12 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AnySagaDefinition, ParticipantNameOf, PayloadOf } from '../core/definition.js';
 import { KEY, OPEN_SHARDS, OUTBOX_STREAM_FILTER } from '../core/keys.js';
 import { participantNames, sourcePrefixFor, subscriptionPattern, subscriptionsOf } from '../core/model.js';
-import { createDocumentClient } from '../runtime/aws-clients.js';
 import { createParticipantHandler, type RecordOutcome } from '../runtime/participant.js';
 import { InMemoryMetrics, silentLogger, type Logger } from '../runtime/ports.js';
 import { createRelayHandler } from '../runtime/relay.js';
@@ -17,13 +16,19 @@ import type { StepImplementations } from '../runtime/step-types.js';
 import { createTrackerHandler } from '../runtime/tracker.js';
 import { LocalEventBus } from './bus.js';
 import { VirtualClock } from './clock.js';
-import { startDynamoDbLocal, type DynamoEndpoint } from './dynamodb-local.js';
+import { localDynamoClients, localRegion, type LocalDynamoClients } from './dynamo-clients.js';
+import type { DynamoDbEngine } from './dynamodb/index.js';
+import { LocalCloudError } from './errors.js';
+import { Interleaver } from './interleaver.js';
 import { LocalQueue, type LocalMessage } from './queue.js';
 import { SeededRandom } from './random.js';
 import { StreamPoller } from './stream-poller.js';
 import { createSagaTable } from './tables.js';
 
 export type ParticipantImplementations<D extends AnySagaDefinition> = { readonly [P in ParticipantNameOf<D>]: StepImplementations<D, P> };
+
+/** How often (virtual time) the in-process engine's TTL process runs. */
+const TTL_SWEEP_MS = 10 * 60_000;
 
 /** Consumer name of the tracker's queue in the local cloud. */
 export const TRACKER = 'tracker';
@@ -34,9 +39,14 @@ export interface LocalCloudOptions<D extends AnySagaDefinition> {
   readonly participants: ParticipantImplementations<D>;
   /** Seed for message order, ids and faults. @default 1 */
   readonly seed?: number;
-  /** DynamoDB endpoint; @default AWS_ENDPOINT_URL, else a DynamoDB Local started for this cloud */
+  /**
+   * An external DynamoDB endpoint (LocalStack, moto, AWS) instead of the in-process engine.
+   * @default AWS_ENDPOINT_URL, else the in-process engine
+   */
   readonly endpoint?: string;
-  /** @default a fresh unique name */
+  /** An in-process engine to use (e.g. one also served over HTTP). @default a new engine on the cloud's clock */
+  readonly engine?: DynamoDbEngine;
+  /** @default `saga-<name>` in-process; a fresh unique name on an external endpoint */
   readonly tableName?: string;
   /** Virtual start time. @default 2026-01-01T00:00:00Z */
   readonly startTime?: number;
@@ -56,6 +66,12 @@ export interface LocalCloudOptions<D extends AnySagaDefinition> {
    * plausible durations and deadlines count real progress. @default [5, 40]
    */
   readonly invocationMs?: readonly [number, number];
+  /**
+   * Invocations of one consumer that may run at once, interleaved at their DynamoDB calls by the
+   * seeded scheduler (races between two invocations of a participant, or the tracker and the
+   * reconciler, happen as on AWS; a seed replays them). 1 runs one invocation at a time. @default 2
+   */
+  readonly concurrency?: number;
 }
 
 export interface ConsumerWiring {
@@ -73,7 +89,7 @@ interface ScheduledTask {
 }
 
 /**
- * The embedded local cloud: DynamoDB Local (real transactions, real stream), an EventBridge bus
+ * The embedded local cloud: the in-process DynamoDB engine (transactions, stream, TTL on the virtual clock), an EventBridge bus
  * with faithful pattern matching, one SQS-like queue + DLQ per participant and for the tracker,
  * the relay on the table's stream, a scheduler — all on a virtual clock, deterministic for a seed.
  * It wires subscriptions from the definition exactly as the CDK constructs do.
@@ -94,6 +110,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   private readonly tasks: ScheduledTask[] = [];
   private relay!: ReturnType<typeof createRelayHandler>;
   private poller!: StreamPoller;
+  private readonly concurrency: number;
 
   private constructor(
     readonly definition: D,
@@ -105,24 +122,44 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     readonly tableName: string,
     readonly metrics: InMemoryMetrics,
     readonly eventBridge: EventBridgeClient,
-    private readonly endpoint: DynamoEndpoint,
+    /** The DynamoDB clients and, in-process, the engine behind them. */
+    readonly dynamo: LocalDynamoClients,
     private readonly options: LocalCloudOptions<D>,
-  ) {}
+    private readonly interleaver: Interleaver,
+  ) {
+    this.concurrency = options.concurrency ?? 2;
+  }
 
   static async start<D extends AnySagaDefinition>(options: LocalCloudOptions<D>): Promise<LocalCloud<D>> {
-    const endpoint = options.endpoint ? { endpoint: options.endpoint, owned: false, stop: async () => undefined } : await startDynamoDbLocal();
-    const config = { endpoint: endpoint.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-    const rawClient = new DynamoDBClient(config);
-    const client = createDocumentClient(config);
+    const concurrency = options.concurrency ?? 2;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new LocalCloudError(`concurrency must be a positive integer (invocations of one consumer at once), got ${String(options.concurrency)}.`, { concurrency: options.concurrency });
+    }
     const random = new SeededRandom(options.seed ?? 1);
     const clock = new VirtualClock(options.startTime);
-    const tableName = options.tableName ?? `saga-${options.definition.name}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
-    const { streamArn } = await createSagaTable(rawClient, tableName);
+    const interleaver = new Interleaver();
+    const dynamo = localDynamoClients({
+      beforeOperation: interleaver.gate,
+      ...(options.engine ? { engine: options.engine } : {}),
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      now: () => clock.now(),
+      ids: () => random.uuid(),
+    });
+    const inProcess = dynamo.engine !== undefined;
+    const tableName =
+      options.tableName ?? (inProcess && !options.engine ? `saga-${options.definition.name}` : `saga-${options.definition.name}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`);
+    // TTL on only in-process: the engine expires by the virtual clock that stamps `expiresAt`; an
+    // external DynamoDB expires by wall-clock time, which would delete barriers mid-run.
+    const { streamArn } = await createSagaTable(dynamo.raw, tableName, { ttl: inProcess });
     const bus = new LocalEventBus(`${options.definition.name}-bus`, clock, () => random.uuid());
-    const eventBridge = new EventBridgeClient(config);
+    const eventBridge = new EventBridgeClient({ region: localRegion(), credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     bus.attachTo(eventBridge);
-    const cloud = new LocalCloud(options.definition, clock, random, bus, client, rawClient, tableName, new InMemoryMetrics(), eventBridge, endpoint, options);
-    cloud.wire(new DynamoDBStreamsClient(config), streamArn);
+    const cloud = new LocalCloud(options.definition, clock, random, bus, dynamo.document, dynamo.raw, tableName, new InMemoryMetrics(), eventBridge, dynamo, options, interleaver);
+    cloud.wire(dynamo.streams, streamArn);
+    if (dynamo.engine) {
+      const engine = dynamo.engine;
+      cloud.schedule('dynamodb-ttl', TTL_SWEEP_MS, async () => void engine.expireItems());
+    }
     return cloud;
   }
 
@@ -175,6 +212,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       batchSize: 100,
       retryAttempts: 5,
       onFailure: (records, reason) => this.relayFailures.push({ records: records.length, reason }),
+      onTrimmed: (shard, reason) => this.relayFailures.push({ records: 0, reason: `stream records of ${shard} trimmed before the relay read them: ${reason}` }),
     });
   }
 
@@ -195,15 +233,32 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   /** Hook before a consumer is invoked with a batch; return false to leave the batch undelivered (stall). */
   beforeInvoke: (consumer: string, messages: LocalMessage[]) => boolean = () => true;
 
-  /** One unit of work: a relay batch, or one consumer batch. False when nothing is ready now. */
+  /**
+   * One unit of work: a relay batch; or, one invocation at a time, one consumer batch; or, with
+   * concurrency, one scheduling decision — start another invocation, or let one waiting DynamoDB
+   * call of a running invocation proceed, chosen by seed. False when nothing is ready now.
+   */
   async step(): Promise<boolean> {
     await this.poller.fetch();
     if (this.poller.pending > 0) this.simulateDuration();
     if (await this.poller.deliver(this.relay)) return true;
-    const ready = [...this.consumers.values()].filter((c) => c.queue.hasVisible());
-    if (ready.length === 0) return false;
-    const consumer = ready[this.random.int(ready.length)]!;
-    await this.invoke(consumer);
+    if (this.concurrency === 1) {
+      const ready = [...this.consumers.values()].filter((c) => c.queue.hasVisible());
+      if (ready.length === 0) return false;
+      await this.invoke(ready[this.random.int(ready.length)]!);
+      return true;
+    }
+    const finished = await this.interleaver.settle();
+    const startable = [...this.consumers.values()].filter((c) => this.interleaver.runningOf(c.name) < this.concurrency && c.queue.hasVisible());
+    const choices = startable.length + this.interleaver.waiting;
+    if (choices === 0) return finished > 0;
+    const choice = this.random.int(choices);
+    if (choice < startable.length) {
+      const consumer = startable[choice]!;
+      this.interleaver.start(consumer.name, () => this.invoke(consumer));
+    } else {
+      this.interleaver.release(choice - startable.length);
+    }
     return true;
   }
 
@@ -229,7 +284,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
 
   /** True while a queue holds messages (visible or in flight) or the stream has undelivered records. */
   hasPendingWork(): boolean {
-    return this.poller.pending > 0 || [...this.consumers.values()].some((c) => c.queue.size > 0);
+    return this.poller.pending > 0 || this.interleaver.size > 0 || [...this.consumers.values()].some((c) => c.queue.size > 0);
   }
 
   /** Earliest future moment something becomes ready: a message's visibility, or a scheduled task. */
@@ -318,8 +373,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   }
 
   async stop(): Promise<void> {
-    this.rawClient.destroy();
+    this.dynamo.destroy();
     this.eventBridge.destroy();
-    await this.endpoint.stop();
   }
 }

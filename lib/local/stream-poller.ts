@@ -19,15 +19,22 @@ export interface StreamPollerOptions {
   readonly retryAttempts?: number;
   /** What Lambda sends to the on-failure destination: the records it gave up on. */
   readonly onFailure?: (records: DynamoDBRecord[], reason: string) => void;
+  /**
+   * Records the poller could not read because the stream trimmed them before it got there (the
+   * 24-hour retention passed): Lambda's event source skips them and its IteratorAge alarm tells.
+   */
+  readonly onTrimmed?: (shardId: string, reason: string) => void;
 }
 
 interface ShardState {
   iterator: string | undefined;
   closed: boolean;
+  /** Last sequence number read, to resume after an expired iterator. */
+  lastSequence: string | undefined;
 }
 
 /**
- * A Lambda DynamoDB-stream event source over DynamoDB Local's real stream: same record shape,
+ * A Lambda DynamoDB-stream event source over a DynamoDB stream (the engine's, or any endpoint's): same record shape,
  * filter criteria, batch size, ReportBatchItemFailures (resume from the first failed sequence
  * number), bisect on error, bounded retries and an on-failure destination.
  */
@@ -58,10 +65,12 @@ export class StreamPoller {
     if (this.needDiscovery || this.fetches % 50 === 0) await this.discoverShards();
     this.fetches++;
     let fetched = 0;
-    for (const [, state] of [...this.shards.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [shardId, state] of [...this.shards.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       while (state.iterator && !state.closed) {
-        const out = await this.options.streamsClient.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+        const out = await this.getRecords(shardId, state);
+        if (!out) continue;
         const records = (out.Records ?? []).map((r) => toLambdaRecord(r, this.options.streamArn));
+        if (records.length) state.lastSequence = records[records.length - 1]!.dynamodb?.SequenceNumber;
         for (const r of records) if (!this.matcher || this.matcher.matches(r)) this.buffer.push(r);
         fetched += records.length;
         state.iterator = out.NextShardIterator;
@@ -119,13 +128,48 @@ export class StreamPoller {
     return true;
   }
 
+  /**
+   * One GetRecords; an expired iterator (15 minutes unused, e.g. while the virtual clock jumped)
+   * is renewed after the last record read, and a trimmed position restarts at the trim horizon,
+   * reported through `onTrimmed`. Returns undefined when the iterator was replaced.
+   */
+  private async getRecords(shardId: string, state: ShardState) {
+    try {
+      return await this.options.streamsClient.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'ExpiredIteratorException') {
+        state.iterator = await this.iteratorFor(shardId, state.lastSequence ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.lastSequence } : { ShardIteratorType: 'TRIM_HORIZON' });
+        return undefined;
+      }
+      if (name === 'TrimmedDataAccessException') {
+        this.options.onTrimmed?.(shardId, (error as Error).message);
+        state.iterator = await this.iteratorFor(shardId, { ShardIteratorType: 'TRIM_HORIZON' });
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async iteratorFor(shardId: string, position: { ShardIteratorType: 'TRIM_HORIZON' | 'AFTER_SEQUENCE_NUMBER'; SequenceNumber?: string }): Promise<string | undefined> {
+    try {
+      const it = await this.options.streamsClient.send(new GetShardIteratorCommand({ StreamArn: this.options.streamArn, ShardId: shardId, ...position }));
+      return it.ShardIterator;
+    } catch (error) {
+      if ((error as Error).name !== 'TrimmedDataAccessException') throw error;
+      this.options.onTrimmed?.(shardId, (error as Error).message);
+      const it = await this.options.streamsClient.send(new GetShardIteratorCommand({ StreamArn: this.options.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      return it.ShardIterator;
+    }
+  }
+
   private async discoverShards(): Promise<void> {
     this.needDiscovery = false;
     const out = await this.options.streamsClient.send(new DescribeStreamCommand({ StreamArn: this.options.streamArn }));
     for (const shard of out.StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || this.shards.has(shard.ShardId)) continue;
       const it = await this.options.streamsClient.send(new GetShardIteratorCommand({ StreamArn: this.options.streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
-      this.shards.set(shard.ShardId, { iterator: it.ShardIterator, closed: false });
+      this.shards.set(shard.ShardId, { iterator: it.ShardIterator, closed: false, lastSequence: undefined });
     }
   }
 }
@@ -138,7 +182,7 @@ function toLambdaRecord(r: StreamApiRecord, streamArn: string): DynamoDBRecord {
     eventName: r.eventName as DynamoDBRecord['eventName'],
     eventVersion: r.eventVersion ?? '1.1',
     eventSource: 'aws:dynamodb',
-    awsRegion: r.awsRegion ?? 'local',
+    awsRegion: r.awsRegion ?? 'us-east-1',
     eventSourceARN: streamArn,
     dynamodb: {
       ApproximateCreationDateTime: d.ApproximateCreationDateTime ? Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) : undefined,

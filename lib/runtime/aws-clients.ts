@@ -14,11 +14,11 @@ export function clientConfig(env: Readonly<Record<string, string | undefined>> =
 }
 
 /**
- * A DynamoDB document client that keeps JS types (`removeUndefinedValues` so optional fields do
+ * A DynamoDB document client (over a new client, or over the one given) that keeps JS types (`removeUndefinedValues` so optional fields do
  * not fail marshalling).
  */
-export function createDocumentClient(config: DynamoDBClientConfig = clientConfig()): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+export function createDocumentClient(config: DynamoDBClientConfig | DynamoDBClient = clientConfig()): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(config instanceof DynamoDBClient ? config : new DynamoDBClient(config), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
 }

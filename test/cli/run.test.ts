@@ -1,11 +1,10 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import { bufferIO } from '../../lib/cli/io.js';
 
 describe('saga run', () => {
   it('runs 50 orders to a terminal state, compensating exactly the ones designed to fail', async () => {
-    // GIVEN the shared DynamoDB Local of this test run
-    process.env.AWS_ENDPOINT_URL = inject('dynamoEndpoint');
+    // GIVEN the CLI on its in-process engine
     const io = bufferIO();
     // WHEN
     const code = await main(['run', '--orders', '50', '--json', '--seed', '3'], io);
@@ -37,7 +36,6 @@ describe('saga run', () => {
     expect(report.notifications).toMatchObject({ delivered: 50, gaveUp: 0 });
     expect(report.notifications.afterRetries).toBeGreaterThan(0);
     for (const s of Object.values(report.stock)) expect(s.available + s.reserved).toBe(s.initial);
-    delete process.env.AWS_ENDPOINT_URL;
   }, 180_000); // 50 sagas with points and merchant notifications over real HTTP: slow on a loaded machine
 
   it('fails if --orders is not a positive integer', async () => {

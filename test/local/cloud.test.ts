@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MAIN_SKU, orderSaga, planOrders, readOrder, readStock, referenceParticipants, seedStock, SCARCE_SKU, type PlannedOrder } from '../../lib/cli/reference-app.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
 import { SeededRandom } from '../../lib/local/random.js';
@@ -40,7 +40,7 @@ interface SagaOutcome {
  * message, possibly delayed), and each consumer receives its visible messages in shuffled order.
  */
 async function runChaos(options: ChaosOptions) {
-  const cloud = await LocalCloud.start({ definition: orderSaga, participants: referenceParticipants, seed: options.seed, endpoint: inject('dynamoEndpoint'), reorder: true });
+  const cloud = await LocalCloud.start({ definition: orderSaga, participants: referenceParticipants, seed: options.seed, reorder: true });
   clouds.push(cloud);
   const chaos = new SeededRandom(options.seed * 7_919 + 13);
   let duplicatesSent = 0;

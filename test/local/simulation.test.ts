@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bufferIO } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/main.js';
 import { runSimulation, type SimulationParts } from '../../lib/cli/simulate/driver.js';
@@ -16,7 +16,7 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
   it('ends every saga and keeps every invariant with every fault kind on (250 sagas)', async () => {
     // GIVEN 250 sagas of the reference app and every fault knob on
     // WHEN the simulation runs, heals and checks
-    const report = await runSimulation({ sagas: 250, seed: 11, faults: ALL_FAULTS, endpoint: inject('dynamoEndpoint') });
+    const report = await runSimulation({ sagas: 250, seed: 11, faults: ALL_FAULTS });
 
     // THEN nothing is violated and nothing is left open
     expect(report.violations).toEqual([]);
@@ -33,30 +33,25 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
   }, 900_000);
 
   it('gives byte-identical JSON for the same seed (and another result for another seed)', async () => {
-    // GIVEN the CLI on the run's DynamoDB Local
-    process.env.AWS_ENDPOINT_URL = inject('dynamoEndpoint');
+    // GIVEN the CLI on the in-process engine
     const argv = (seed: number) => ['simulate', '--sagas', '40', '--seed', String(seed), '--duplicate', '0.2', '--reorder', '--crash-before-commit', '0.05', '--crash-after-commit', '0.05', '--publish-failure', '0.05', '--throttle', '0.05', '--poison', '0.05', '--stall', '0.02', '--json'];
     const run = async (seed: number) => {
       const io = bufferIO();
       const code = await main(argv(seed), io);
       return { code, json: io.stdout.join('') };
     };
-    try {
-      // WHEN the same seed runs twice, and another seed once
-      const first = await run(5);
-      const second = await run(5);
-      const other = await run(6);
-      // THEN the two runs print the very same bytes, and the report has the promised shape
-      expect(second.json).toBe(first.json);
-      expect(first.code).toBe(0);
-      const report = JSON.parse(first.json) as Record<string, unknown>;
-      expect(Object.keys(report).slice(0, 4)).toEqual(['summary', 'faults', 'violations', 'seed']);
-      expect(Object.keys(report.summary as object)).toEqual(['total', 'completed', 'compensated', 'flagged', 'open']);
-      expect(report.seed).toBe(5);
-      expect(other.json).not.toBe(first.json);
-    } finally {
-      delete process.env.AWS_ENDPOINT_URL;
-    }
+    // WHEN the same seed runs twice, and another seed once
+    const first = await run(5);
+    const second = await run(5);
+    const other = await run(6);
+    // THEN the two runs print the very same bytes, and the report has the promised shape
+    expect(second.json).toBe(first.json);
+    expect(first.code).toBe(0);
+    const report = JSON.parse(first.json) as Record<string, unknown>;
+    expect(Object.keys(report).slice(0, 4)).toEqual(['summary', 'faults', 'violations', 'seed']);
+    expect(Object.keys(report.summary as object)).toEqual(['total', 'completed', 'compensated', 'flagged', 'open']);
+    expect(report.seed).toBe(5);
+    expect(other.json).not.toBe(first.json);
   }, 900_000);
 
   it('fails if the barrier is broken: the checker reports violations from the stored data', async () => {
@@ -65,7 +60,6 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
       sagas: 60,
       seed: 3,
       faults: { ...NO_FAULTS, duplicate: 0.3, reorder: 1 },
-      endpoint: inject('dynamoEndpoint'),
       configureCloud: (cloud) => UNSAFE_breakBarrierForTests(cloud.client),
     });
     // THEN duplicates took effect twice, and the checker says so
@@ -84,8 +78,7 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
         sagas: 30,
         seed: 21,
         faults: { ...NO_FAULTS, poison: 0.2 },
-        endpoint: inject('dynamoEndpoint'),
-        inspect: (cloud, d, _r, p) => {
+          inspect: (cloud, d, _r, p) => {
           data = d;
           parts = p;
           for (const e of cloud.bus.archive) published.add(String((e.detail as { eventId: string }).eventId));

@@ -4,7 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { OUTBOX_STREAM_FILTER } from '../../lib/core/keys.js';
 import { StreamPoller, type StreamPollerOptions } from '../../lib/local/stream-poller.js';
-import { dynamoConfig, freshTable } from '../support/dynamo.js';
+import { freshTable, streamsClient } from '../support/dynamo.js';
 import { loadFixture } from '../support/events.js';
 
 /**
@@ -14,7 +14,7 @@ import { loadFixture } from '../support/events.js';
 
 type Table = Awaited<ReturnType<typeof freshTable>>;
 let table: Table;
-const streams = new DynamoDBStreamsClient(dynamoConfig());
+const streams = streamsClient();
 const tables: Table[] = [];
 afterAll(() => {
   streams.destroy();

@@ -9,7 +9,7 @@ import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/ports.j
 import type { CommitFaults } from '../../lib/runtime/step-runner.js';
 import type { StepImplementations } from '../../lib/runtime/step-types.js';
 import { billingSteps, chargeKey, itemKey, shopPayloads, shopSaga, stockSteps, type ShopSaga } from '../fixtures/shop-saga.js';
-import { dynamoConfig, freshTable } from '../support/dynamo.js';
+import { dynamoClient, freshTable } from '../support/dynamo.js';
 import { eventBridgeEvent, envelope, loadFixture, sagaRecord, sqsEvent, sqsRecord, T0, testId, testSagaId } from '../support/events.js';
 
 /**
@@ -46,7 +46,7 @@ interface Harness {
 
 /** A client whose middleware records each command (name + input) before it is sent. */
 function countingClient(calls: Call[]): DynamoDBDocumentClient {
-  const raw = new DynamoDBClient(dynamoConfig());
+  const raw = dynamoClient();
   clients.push(raw);
   const doc = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
   doc.middlewareStack.add(

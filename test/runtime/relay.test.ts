@@ -12,7 +12,7 @@ import { StreamPoller } from '../../lib/local/stream-poller.js';
 import { buildOutboxRow, type OutboxRow } from '../../lib/runtime/outbox.js';
 import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/ports.js';
 import { chunkEntries, createRelayHandler, entrySize, PUT_EVENTS_MAX_ENTRIES, type RelayDeps } from '../../lib/runtime/relay.js';
-import { dynamoConfig, freshTable } from '../support/dynamo.js';
+import { freshTable, streamsClient } from '../support/dynamo.js';
 import { itemKey, shopPayloads, shopSaga } from '../fixtures/shop-saga.js';
 import { loadFixture, T0, testId, testSagaId } from '../support/events.js';
 
@@ -52,7 +52,7 @@ async function makeRig(overrides: Partial<RelayDeps> = {}): Promise<Rig> {
   const clock = new VirtualClock(T0);
   let busIds = 0;
   const bus = new LocalEventBus('shop-bus', clock, () => `bus-${++busIds}`);
-  const eventBridge = new EventBridgeClient(dynamoConfig());
+  const eventBridge = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   closers.push(eventBridge);
   bus.attachTo(eventBridge);
   const calls: PutEventsRequestEntry[][] = [];
@@ -85,7 +85,7 @@ async function makeRig(overrides: Partial<RelayDeps> = {}): Promise<Rig> {
     metrics,
     ...overrides,
   });
-  const streams = new DynamoDBStreamsClient(dynamoConfig());
+  const streams = streamsClient();
   closers.push(streams);
   const poller = new StreamPoller({ streamsClient: streams, streamArn: table.streamArn, batchSize: 10_000 });
   const newStreamRecords = async (): Promise<DynamoDBRecord[]> => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderSaga, type OrderSaga } from '../../functions/order/index.js';
 import { customerOf, readPoints, readPointsStep, referenceParticipants, seedPoints, seedStock } from '../../lib/cli/reference-app.js';
 import { RESERVATION_EXPIRED_EVENT } from '../../lib/core/index.js';
@@ -15,7 +15,7 @@ import { reservationExpiryCheck } from '../../lib/runtime/tcc.js';
 
 let cloud: LocalCloud<OrderSaga>;
 beforeAll(async () => {
-  cloud = await LocalCloud.start({ definition: orderSaga, participants: referenceParticipants, endpoint: inject('dynamoEndpoint'), seed: ((process.pid % 100_000) * 1000 + 913) >>> 0 });
+  cloud = await LocalCloud.start({ definition: orderSaga, participants: referenceParticipants, seed: ((process.pid % 100_000) * 1000 + 913) >>> 0 });
   await seedStock(cloud, { 'sku-espresso': 10 });
 });
 afterAll(async () => cloud.stop());

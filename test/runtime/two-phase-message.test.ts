@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineSaga, INITIATOR, outboxPartition } from '../../lib/core/index.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
@@ -84,7 +84,6 @@ let cloud: LocalCloud<typeof orderPlaced>;
 beforeAll(async () => {
   cloud = await LocalCloud.start({
     definition: orderPlaced,
-    endpoint: inject('dynamoEndpoint'),
     // A seed of its own: clouds sharing one DynamoDB Local must not draw the same request tokens.
     seed: ((process.pid % 100_000) * 1000 + 907) >>> 0,
     participants: { shipper: { ship: { forward: (ctx) => ctx.done(ctx.emit('OrderShipped', { orderId: ctx.payload.orderId })) } } },

@@ -47,14 +47,15 @@ const positiveInt = (raw: string | undefined, flag: string, fallback: number): n
 export const runCommand: Command = {
   name: 'run',
   summary: 'run the reference order saga on the embedded local cloud and print what happened',
-  usage: 'saga run [--orders N (20)] [--seed S (1)] [--json] [--quiet]',
+  usage: 'saga run [--orders N (20)] [--seed S (1)] [--concurrency C (2)] [--json] [--quiet]\n  C: invocations of one participant that may run at once, interleaved by seed.',
   async run(argv, io) {
-    const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } } });
+    const { values } = parseArgs({ args: argv, options: { orders: { type: 'string' }, seed: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } } });
     const orders = positiveInt(values.orders, '--orders', 20);
     const seed = positiveInt(values.seed, '--seed', 1);
+    const concurrency = positiveInt(values.concurrency, '--concurrency', 2);
     const progress = (text: string) => (values.json ? io.err(text) : io.out(text));
-    progress(`Starting the local cloud (DynamoDB Local, event bus, queues) …`);
-    const cloud = await LocalCloud.start({ definition: orderSaga, participants: referenceParticipants, seed });
+    progress(`Starting the local cloud (in-process DynamoDB, event bus, queues) …`);
+    const cloud = await LocalCloud.start({ definition: orderSaga, participants: referenceParticipants, seed, concurrency });
     const merchant = new MerchantReceiver();
     try {
       await merchant.start();

@@ -50,7 +50,8 @@ export const simulateCommand: Command = {
   summary: 'run the reference app under seeded fault injection and check the invariants on the stored data',
   usage:
     'saga simulate [--sagas N (200)] [--seed S (1)] [--duplicate P] [--reorder [P]] [--crash-before-commit P] [--crash-after-commit P] ' +
-    '[--publish-failure P] [--throttle P] [--poison P] [--stall P] [--all-faults P] [--rate SAGAS_PER_SECOND (20)] [--json]\n' +
+    '[--publish-failure P] [--throttle P] [--poison P] [--stall P] [--all-faults P] [--rate SAGAS_PER_SECOND (20)] [--concurrency C (2)] [--json]\n' +
+    '  C is how many invocations of one participant may run at once, interleaved at their DynamoDB calls by the seed.\n' +
     '  P is a probability per opportunity (0–1). Exit code 1 if any invariant is violated or any saga is left open.',
   async run(argv, io) {
     const { values } = parseArgs({
@@ -59,6 +60,7 @@ export const simulateCommand: Command = {
         sagas: { type: 'string' },
         seed: { type: 'string' },
         rate: { type: 'string' },
+        concurrency: { type: 'string' },
         'all-faults': { type: 'string' },
         json: { type: 'boolean', default: false },
         ...Object.fromEntries(Object.keys(FAULT_FLAGS).map((f) => [f, { type: 'string' as const }])),
@@ -68,6 +70,7 @@ export const simulateCommand: Command = {
     const sagas = positiveInt(values.sagas, '--sagas', 200);
     const seed = positiveInt(values.seed, '--seed', 1);
     const rate = positiveInt(values.rate, '--rate', 20);
+    const concurrency = positiveInt(values.concurrency, '--concurrency', 2);
     const all = probability(values['all-faults'], 'all-faults');
     const plan = { ...NO_FAULTS } as Record<keyof FaultPlan, number>;
     for (const [flag, field] of Object.entries(FAULT_FLAGS)) {
@@ -76,7 +79,7 @@ export const simulateCommand: Command = {
     }
     const err = (text: string) => io.err(text);
     err(`Simulating ${sagas} sagas, seed ${seed}, faults ${JSON.stringify(plan)} …`);
-    const report = await runSimulation({ sagas, seed, faults: plan, arrivalsPerSecond: rate, progress: err });
+    const report = await runSimulation({ sagas, seed, faults: plan, arrivalsPerSecond: rate, concurrency, progress: err });
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else printReport(io, report);
     return report.violations.length === 0 && report.summary.open === 0 ? 0 : 1;

@@ -12,8 +12,10 @@ export interface SimulationOptions {
   readonly sagas: number;
   readonly seed: number;
   readonly faults: FaultPlan;
-  /** DynamoDB endpoint. @default AWS_ENDPOINT_URL, else a DynamoDB Local started for the run */
+  /** An external DynamoDB endpoint. @default AWS_ENDPOINT_URL, else the in-process engine */
   readonly endpoint?: string;
+  /** Invocations of one consumer at once, interleaved by seed. @default 2 */
+  readonly concurrency?: number;
   /** Sagas started per second of virtual time. @default 20 */
   readonly arrivalsPerSecond?: number;
   /** Stock of the main SKU as a fraction of what all its orders ask for (< 1: some orders find none left). @default 0.8 */
@@ -48,6 +50,8 @@ export interface SimulationReport {
   readonly violations: readonly Violation[];
   readonly seed: number;
   readonly sagas: number;
+  /** Invocations of one consumer that could run at once. */
+  readonly concurrency: number;
   readonly plan: FaultPlan;
   readonly invariantsChecked: readonly string[];
   /** Violations by invariant (the list above is capped at {@link MAX_LISTED_VIOLATIONS}). */
@@ -97,6 +101,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     seed: options.seed,
     commitFaults: faults.commitFaults,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   try {
     faults.attach(cloud);
@@ -229,6 +234,7 @@ function buildReport(r: ReportInput): SimulationReport {
     violations: r.violations.slice(0, MAX_LISTED_VIOLATIONS),
     seed: r.options.seed,
     sagas: r.options.sagas,
+    concurrency: r.options.concurrency ?? 2,
     plan: r.options.faults,
     invariantsChecked: [...GENERIC_INVARIANTS, ...REFERENCE_INVARIANTS],
     violationCounts,

@@ -7,7 +7,7 @@ import { ITEM_KIND, openShardOf, outboxKey, sagaKey } from '../../../lib/core/ke
 import { createDocumentClient } from '../../../lib/runtime/aws-clients.js';
 import { InMemoryMetrics, silentLogger } from '../../../lib/runtime/ports.js';
 import { createReconciler } from '../../../lib/runtime/reconciler.js';
-import { dynamoConfig, freshTable } from '../../support/dynamo.js';
+import { documentClient, dynamoClient, freshTable } from '../../support/dynamo.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -64,7 +64,7 @@ describe('reconciler: cost', () => {
       ...Array.from({ length: 10 }, (_, i) => sagaItem(i, 'overdue')).flat(),
     ]);
     // … and a client that counts, at the SDK boundary, every item DynamoDB read for the reconciler
-    const raw = new DynamoDBClient(dynamoConfig());
+    const raw = dynamoClient();
     const seen = { itemsRead: 0, calls: new Map<string, number>() };
     raw.middlewareStack.add(
       (next, context) => async (args) => {
@@ -105,7 +105,7 @@ describe('reconciler: cost', () => {
 
     // AND a second pass a minute later has nothing due: it reads nothing but its empty index pages
     seen.itemsRead = 0;
-    const second = await createReconciler(orderSaga, { client: createDocumentClient(dynamoConfig()), tableName, logger: silentLogger, metrics, clock: { now: () => NOW + 1_000 } }).runOnce();
+    const second = await createReconciler(orderSaga, { client: documentClient(), tableName, logger: silentLogger, metrics, clock: { now: () => NOW + 1_000 } }).runOnce();
     expect(second.stats.sagasVisited).toBe(0);
     expect(second.stats.itemsRead).toBe(0);
     raw.destroy();

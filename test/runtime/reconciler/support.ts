@@ -1,5 +1,4 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
 import { orderSaga, type OrderSaga } from '../../../functions/order/index.js';
 import { referenceParticipants, readStock, seedStock } from '../../../lib/cli/reference-app.js';
 import { outboxPartition, sagaKey } from '../../../lib/core/keys.js';
@@ -24,7 +23,6 @@ export async function orderCloud(
   const cloud = await LocalCloud.start({
     definition: orderSaga,
     participants: { ...referenceParticipants, ...overrides },
-    endpoint: inject('dynamoEndpoint'),
     seed: nextSeed(),
     ...options,
   });

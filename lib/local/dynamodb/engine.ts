@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDbError } from './errors.js';
+import { batchGetItem, batchWriteItem } from './operations/batch.js';
+import { deleteItem, getItem, putItem, updateItem } from './operations/items.js';
+import { query, scan } from './operations/reads.js';
+import { describeStream, getRecords, getShardIterator, listStreams } from './operations/streams.js';
+import { createTable, deleteTable, describeTable, describeTimeToLive, listTables, updateTimeToLive } from './operations/tables.js';
+import { transactGetItems, transactWriteItems } from './operations/transactions.js';
+import type { EngineState } from './state.js';
+import type { OperationInput, OperationOutput } from './types.js';
+
+export interface DynamoDbEngineOptions {
+  /** The clock (epoch ms) for timestamps, TTL, iterator expiry and token windows. @default Date.now */
+  readonly now?: () => number;
+  /** @default AWS_REGION, else 'us-east-1' */
+  readonly region?: string;
+  /** Account id in ARNs. @default '000000000000' */
+  readonly accountId?: string;
+  /**
+   * Stream records kept per table; older ones are trimmed, as records older than 24 hours are in
+   * DynamoDB Streams. @default 100000
+   */
+  readonly streamRetention?: number;
+  /** Ids (table ids). @default crypto.randomUUID — pass a seeded source for byte-identical runs */
+  readonly ids?: () => string;
+}
+
+type Operation = (state: EngineState, input: OperationInput) => OperationOutput;
+
+const OPERATIONS: Readonly<Record<string, Operation>> = {
+  CreateTable: createTable,
+  DeleteTable: deleteTable,
+  DescribeTable: describeTable,
+  ListTables: listTables,
+  UpdateTimeToLive: updateTimeToLive,
+  DescribeTimeToLive: describeTimeToLive,
+  PutItem: putItem,
+  GetItem: getItem,
+  UpdateItem: updateItem,
+  DeleteItem: deleteItem,
+  Query: query,
+  Scan: scan,
+  BatchGetItem: batchGetItem,
+  BatchWriteItem: batchWriteItem,
+  TransactWriteItems: transactWriteItems,
+  TransactGetItems: transactGetItems,
+  ListStreams: listStreams,
+  DescribeStream: describeStream,
+  GetShardIterator: getShardIterator,
+  GetRecords: getRecords,
+};
+
+/**
+ * An in-memory DynamoDB + DynamoDB Streams: tables with composite keys and secondary indexes,
+ * conditional writes and every expression, transactions, batches, paginated queries and scans,
+ * streams with all four view types, TTL driven by the given clock. Operations run one at a time and
+ * synchronously, so each is atomic and a seeded caller gets the same results every run.
+ *
+ * Reach it through the AWS SDK (`attachDynamoDbEngine`) or over HTTP (`startLocalDynamoDb`);
+ * `execute` is the shared entry point both use.
+ *
+ * @example
+ * ```ts
+ * const engine = new DynamoDbEngine();
+ * engine.execute('CreateTable', { TableName: 'orders', BillingMode: 'PAY_PER_REQUEST',
+ *   AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] });
+ * engine.execute('PutItem', { TableName: 'orders', Item: { pk: { S: 'o-1' }, total: { N: '12' } } });
+ * engine.execute('GetItem', { TableName: 'orders', Key: { pk: { S: 'o-1' } } }); // { Item: { pk: …, total: { N: '12' } } }
+ * ```
+ */
+export class DynamoDbEngine {
+  /** Names of the operations this engine serves (anything else is UnknownOperationException). */
+  static readonly operations: readonly string[] = Object.keys(OPERATIONS);
+  private readonly state: EngineState;
+  private operationCount = 0;
+
+  constructor(options: DynamoDbEngineOptions = {}) {
+    const ids = options.ids ?? randomUUID;
+    this.state = {
+      tables: new Map(),
+      now: options.now ?? Date.now,
+      region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      accountId: options.accountId ?? '000000000000',
+      streamRetention: options.streamRetention ?? 100_000,
+      transactionTokens: new Map(),
+      nextId: ids,
+    };
+  }
+
+  get region(): string {
+    return this.state.region;
+  }
+
+  /** Operations executed so far (every call, failed ones included). */
+  get operationsExecuted(): number {
+    return this.operationCount;
+  }
+
+  /**
+   * Executes one DynamoDB or DynamoDB Streams operation by its API name. Input and output are in
+   * the AWS SDK v3 shape (binary as Uint8Array, timestamps as Date). Throws {@link DynamoDbError}.
+   */
+  execute(operation: string, input: OperationInput = {}): OperationOutput {
+    this.operationCount++;
+    const run = OPERATIONS[operation];
+    if (!run) throw new DynamoDbError('UnknownOperationException', `Operation ${operation} is not supported by this engine; supported: ${DynamoDbEngine.operations.join(', ')}.`);
+    return run(this.state, input ?? {});
+  }
+
+  /**
+   * Deletes every item whose TTL attribute is in the past (by the engine's clock), as DynamoDB's
+   * background TTL process does; each deletion appears in the table's stream as a REMOVE with the
+   * service's `userIdentity`. Returns how many items were deleted. The local cloud calls this on a
+   * schedule; DynamoDB itself may take up to a few days.
+   */
+  expireItems(options: { readonly limitPerTable?: number } = {}): number {
+    const now = this.state.now();
+    let expired = 0;
+    for (const table of this.state.tables.values()) expired += table.expire(now, options.limitPerTable ?? Number.POSITIVE_INFINITY);
+    return expired;
+  }
+
+  /** Every table and its items dropped: a fresh engine without a new object. */
+  reset(): void {
+    this.state.tables.clear();
+    this.state.transactionTokens.clear();
+  }
+}
