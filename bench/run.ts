@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --json] [-- --quick] [-- --only 1,3] [-- --sagas N]`
  *
- * Runs the performance scenarios of docs/performance.md on DynamoDB Local (started once here, or
- * the endpoint in AWS_ENDPOINT_URL), prints a table (or the JSON with --json) on stdout, progress on
+ * Runs the performance scenarios of docs/performance.md on the local DynamoDB engine served over
+ * HTTP on loopback (started once here), or on the endpoint in AWS_ENDPOINT_URL, prints a table (or the JSON with --json) on stdout, progress on
  * stderr, and — when every scenario ran — writes bench/results/latest.{json,md} and refreshes the
  * results section of docs/performance.md.
  */
@@ -12,10 +12,12 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startDynamoDbLocal } from '../lib/local/dynamodb-local.js';
+import { startLocalDynamoDb } from '../lib/local/dynamodb/http.js';
 import type { BenchContext } from './lib/context.js';
 import { renderMarkdown, renderTable, type ScenarioResult } from './lib/report.js';
 import { coldStart } from './scenarios/cold-start.js';
+import { engineThroughput } from './scenarios/engine.js';
+import { localCloudSpeed } from './scenarios/local-cloud.js';
 import { costModel } from './scenarios/cost.js';
 import { frameworkOverhead } from './scenarios/overhead.js';
 import { reconcilerCost } from './scenarios/reconciler.js';
@@ -47,8 +49,10 @@ const want = (id: string) => !only || only.has(id);
 const rssSagas = values.sagas ? Number(values.sagas) : undefined;
 if (rssSagas !== undefined && (!Number.isInteger(rssSagas) || rssSagas < 10)) throw new Error(`--sagas must be an integer ≥ 10, got ${values.sagas}.`);
 
-progress(`starting DynamoDB Local${process.env.AWS_ENDPOINT_URL ? ` (using AWS_ENDPOINT_URL=${process.env.AWS_ENDPOINT_URL})` : ''} …`);
-const dynamo = await startDynamoDbLocal();
+const external = process.env.AWS_ENDPOINT_URL;
+progress(external ? `using the DynamoDB at AWS_ENDPOINT_URL=${external}` : 'starting the local DynamoDB engine over HTTP …');
+const served = external ? undefined : await startLocalDynamoDb();
+const dynamo = { endpoint: external ?? served!.endpoint, owned: served !== undefined, stop: async () => served?.stop() };
 const ctx: BenchContext = { endpoint: dynamo.endpoint, quick: values.quick, progress };
 const results: ScenarioResult[] = [];
 let exitCode = 0;
@@ -72,6 +76,8 @@ try {
     if (!s1) s1 = await roundTrips(ctx);
     await run('7', 'cost model', async () => costModel(s1!));
   }
+  await run('8', 'DynamoDB engine vs moto', () => engineThroughput(ctx));
+  await run('9', 'local cloud speed', () => localCloudSpeed(ctx));
 } catch (error) {
   exitCode = 1;
   progress(`FAILED: ${(error as Error).stack ?? String(error)}`);
@@ -86,7 +92,7 @@ const meta = {
   node: process.version,
   cpus: cpus().length,
   cpuModel: cpus()[0]?.model ?? 'unknown',
-  dynamo: dynamo.owned ? 'DynamoDB Local (embedded)' : `endpoint ${dynamo.endpoint}`,
+  dynamo: dynamo.owned ? 'local engine over HTTP (embedded)' : `endpoint ${dynamo.endpoint}`,
   commit: gitCommit(),
   totalSeconds,
 };

@@ -11,18 +11,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runSimulation } from '../lib/cli/simulate/driver.js';
 import type { FaultPlan } from '../lib/local/faults.js';
+import { ACCEPTANCE_FAULTS } from './lib/faults.js';
 
-/** The fault levels of the acceptance check (`saga simulate … --duplicate 0.1 --reorder …`). */
-export const SOAK_FAULTS: FaultPlan = {
-  duplicate: 0.1,
-  reorder: 1,
-  crashBeforeCommit: 0.03,
-  crashAfterCommit: 0.03,
-  publishFailure: 0.03,
-  throttle: 0.03,
-  poison: 0.01,
-  stall: 0.01,
-};
+/** The fault levels of the acceptance check. */
+export const SOAK_FAULTS: FaultPlan = ACCEPTANCE_FAULTS;
 
 /**
  * Arrivals per virtual second. The local cloud runs one invocation at a time, each taking 5–40 ms

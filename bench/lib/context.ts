@@ -3,7 +3,7 @@ import { createDocumentClient } from '../../lib/runtime/aws-clients.js';
 
 /** What every scenario gets from the harness. */
 export interface BenchContext {
-  /** DynamoDB endpoint (DynamoDB Local started by the harness, or AWS_ENDPOINT_URL). */
+  /** DynamoDB endpoint (the local engine served over HTTP by the harness, or AWS_ENDPOINT_URL). */
   readonly endpoint: string;
   /** Smaller samples, for a quick look (figures are then noisier; the JSON says so). */
   readonly quick: boolean;
@@ -13,7 +13,7 @@ export interface BenchContext {
 
 /** Client configuration for the harness's DynamoDB endpoint. */
 export function clientConfig(ctx: Pick<BenchContext, 'endpoint'>) {
-  return { endpoint: ctx.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  return { endpoint: ctx.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 }
 
 export function rawClient(ctx: Pick<BenchContext, 'endpoint'>): DynamoDBClient {

@@ -1,3 +1,4 @@
+import { appendBounded, DEFAULT_RETAINED } from './bounded.js';
 import type { EventBridgeClient, PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { entrySize, PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES } from '../runtime/relay.js';
 import type { Clock } from '../runtime/ports.js';
@@ -50,15 +51,30 @@ export class LocalBusValidationError extends LocalCloudError {
  */
 export class LocalEventBus {
   readonly rules: LocalRule[] = [];
+  /** The most recent events put on the bus (at most `archiveLimit`), for inspection. */
   readonly archive: BusEvent[] = [];
   private putEventsCalls = 0;
+  private publishedCount = 0;
+  private readonly listeners: ((event: BusEvent) => void)[] = [];
   entryFault: EntryFault | undefined;
 
   constructor(
     readonly name: string,
     private readonly clock: Clock,
     private readonly newId: () => string,
+    /** Events kept in `archive`; older ones are dropped (a soak would otherwise grow without bound). @default 50 000 */
+    private readonly archiveLimit = DEFAULT_RETAINED,
   ) {}
+
+  /** Every event accepted so far, archived or not. */
+  get published(): number {
+    return this.publishedCount;
+  }
+
+  /** Calls `listener` with each event the bus accepts (for tools that need all of them, beyond the archive's cap). */
+  onEvent(listener: (event: BusEvent) => void): void {
+    this.listeners.push(listener);
+  }
 
   get calls(): number {
     return this.putEventsCalls;
@@ -109,7 +125,9 @@ export class LocalEventBus {
       resources: entry.Resources ?? [],
       detail,
     };
-    this.archive.push(event);
+    appendBounded(this.archive, event, this.archiveLimit);
+    this.publishedCount++;
+    for (const listener of this.listeners) listener(event);
     const body = JSON.stringify(event);
     for (const rule of this.rules) if (rule.matcher.matches(event)) rule.target.send(body);
     return { EventId: event.id };

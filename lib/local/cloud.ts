@@ -18,6 +18,7 @@ import { LocalEventBus } from './bus.js';
 import { VirtualClock } from './clock.js';
 import { localDynamoClients, localRegion, type LocalDynamoClients } from './dynamo-clients.js';
 import type { DynamoDbEngine } from './dynamodb/index.js';
+import { appendBounded, DEFAULT_RETAINED } from './bounded.js';
 import { LocalCloudError } from './errors.js';
 import { Interleaver } from './interleaver.js';
 import { LocalQueue, type LocalMessage } from './queue.js';
@@ -72,6 +73,8 @@ export interface LocalCloudOptions<D extends AnySagaDefinition> {
    * reconciler, happen as on AWS; a seed replays them). 1 runs one invocation at a time. @default 2
    */
   readonly concurrency?: number;
+  /** Step outcomes and bus events kept for inspection; older ones are dropped. @default 50 000 each */
+  readonly retain?: number;
 }
 
 export interface ConsumerWiring {
@@ -105,7 +108,10 @@ interface ScheduledTask {
  */
 export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   readonly consumers = new Map<string, ConsumerWiring>();
+  /** The most recent step outcomes (at most `retainOutcomes`), for inspection. */
   readonly outcomes: RecordOutcome[] = [];
+  /** Every step outcome so far, counted by kind (`committed-done`, `duplicate`, …), beyond the cap of `outcomes`. */
+  readonly outcomeCounts = new Map<string, number>();
   readonly relayFailures: { records: number; reason: string }[] = [];
   private readonly tasks: ScheduledTask[] = [];
   private relay!: ReturnType<typeof createRelayHandler>;
@@ -151,7 +157,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     // TTL on only in-process: the engine expires by the virtual clock that stamps `expiresAt`; an
     // external DynamoDB expires by wall-clock time, which would delete barriers mid-run.
     const { streamArn } = await createSagaTable(dynamo.raw, tableName, { ttl: inProcess });
-    const bus = new LocalEventBus(`${options.definition.name}-bus`, clock, () => random.uuid());
+    const bus = new LocalEventBus(`${options.definition.name}-bus`, clock, () => random.uuid(), options.retain ?? DEFAULT_RETAINED);
     const eventBridge = new EventBridgeClient({ region: localRegion(), credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     bus.attachTo(eventBridge);
     const cloud = new LocalCloud(options.definition, clock, random, bus, dynamo.document, dynamo.raw, tableName, new InMemoryMetrics(), eventBridge, dynamo, options, interleaver);
@@ -185,7 +191,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
         logger,
         metrics: this.metrics,
         ...(this.options.commitFaults ? { faults: this.options.commitFaults } : {}),
-        onOutcome: (o) => this.outcomes.push(o),
+        onOutcome: (o) => this.recordOutcome(o),
         // Forward recovery as in AWS: backoff through ChangeMessageVisibility, a failure record on the last receive.
         maxReceiveCount: queueOptions.maxReceiveCount,
         visibility: { changeVisibility: async (arn, handle, seconds) => this.queueByArn(arn)?.changeVisibility(handle, seconds) },
@@ -275,6 +281,12 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       failed = new Set(messages.map((m) => m.messageId)); // a thrown handler fails the whole batch
     }
     for (const m of messages) if (!failed.has(m.messageId) && m.receiptHandle) consumer.queue.delete(m.receiptHandle);
+  }
+
+  private recordOutcome(outcome: RecordOutcome): void {
+    appendBounded(this.outcomes, outcome, this.options.retain ?? DEFAULT_RETAINED);
+    const key = 'kind' in outcome ? (outcome.kind === 'committed' ? `committed-${outcome.state}` : outcome.kind) : 'unknown';
+    this.outcomeCounts.set(key, (this.outcomeCounts.get(key) ?? 0) + 1);
   }
 
   private simulateDuration(): void {

@@ -6,32 +6,31 @@ import { DynamoDbEngine } from '../../lib/local/dynamodb/index.js';
 import { createSagaTable } from '../../lib/local/tables.js';
 
 /**
- * One in-process engine per test file (vitest runs each file in its own process), or the
- * endpoint in AWS_ENDPOINT_URL when a run targets another DynamoDB (moto, LocalStack).
+ * One in-process engine per test file (vitest runs each file in its own process) — or the
+ * endpoint in AWS_ENDPOINT_URL when a run targets another DynamoDB (moto, LocalStack). Each call
+ * gives new SDK clients on it, so a test may add its own middleware (call counters) to them.
  */
-let shared: LocalDynamoClients | undefined;
-function clients(): LocalDynamoClients {
-  shared ??= localDynamoClients(process.env.AWS_ENDPOINT_URL ? {} : { engine: new DynamoDbEngine() });
-  return shared;
-}
+const engine = process.env.AWS_ENDPOINT_URL ? undefined : new DynamoDbEngine();
+const fresh = (): LocalDynamoClients => localDynamoClients(engine ? { engine } : {});
 
 let counter = 0;
 
 export function dynamoClient(): DynamoDBClient {
-  return clients().raw;
+  return fresh().raw;
 }
 
 export function documentClient(): DynamoDBDocumentClient {
-  return clients().document;
+  return fresh().document;
 }
 
 export function streamsClient(): DynamoDBStreamsClient {
-  return clients().streams;
+  return fresh().streams;
 }
 
 /** A fresh, uniquely named saga table (with stream and open-sagas index). */
 export async function freshTable(prefix = 't'): Promise<{ tableName: string; streamArn: string; raw: DynamoDBClient; client: DynamoDBDocumentClient }> {
   const tableName = `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  const { streamArn } = await createSagaTable(dynamoClient(), tableName);
-  return { tableName, streamArn, raw: dynamoClient(), client: documentClient() };
+  const clients = fresh();
+  const { streamArn } = await createSagaTable(clients.raw, tableName);
+  return { tableName, streamArn, raw: clients.raw, client: clients.document };
 }

@@ -103,6 +103,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
+  // Every published envelope id, collected as events arrive: the bus archive keeps only the latest.
+  const published = new Set<string>();
+  cloud.bus.onEvent((e) => {
+    const id = (e.detail as { eventId?: unknown } | null)?.eventId;
+    if (typeof id === 'string') published.add(id);
+  });
   try {
     faults.attach(cloud);
     options.configureCloud?.(cloud);
@@ -166,11 +172,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // 4. Check the stored data.
     progress('Checking invariants on the stored data …');
     const data = await readStoredData(cloud.client, cloud.tableName);
-    const published = new Set<string>();
-    for (const e of cloud.bus.archive) {
-      const id = (e.detail as { eventId?: unknown } | null)?.eventId;
-      if (typeof id === 'string') published.add(id);
-    }
     const generic = checkGenericInvariants({
       def: orderSaga,
       data,
@@ -219,11 +220,7 @@ function buildReport(r: ReportInput): SimulationReport {
   for (const p of r.faults.poison) byReason[p.expectedReason] = (byReason[p.expectedReason] ?? 0) + 1;
   const remaining: Record<string, number> = {};
   for (const [name, c] of r.cloud.consumers) if (c.dlq.size > 0) remaining[name] = c.dlq.size;
-  const outcomes: Record<string, number> = {};
-  for (const o of r.cloud.outcomes) {
-    const key = 'kind' in o ? (o.kind === 'committed' ? `committed-${o.state}` : o.kind) : 'unknown';
-    outcomes[key] = (outcomes[key] ?? 0) + 1;
-  }
+  const outcomes: Record<string, number> = Object.fromEntries(r.cloud.outcomeCounts);
   const sum = (f: (s: LocalReconciler['runs'][number]['stats']) => number) => r.reconciler.runs.reduce((n, run) => n + f(run.stats), 0);
   const faults: Record<string, number> = {};
   for (const kind of FAULT_KINDS) faults[kind] = r.faults.counts[kind] ?? 0;

@@ -1,6 +1,6 @@
 import { cloneItem } from '../clone.js';
 import { DynamoDbError, validation } from '../errors.js';
-import { ExpressionUsage, parseCondition, parseProjection, type Condition, type Projection } from '../expressions/index.js';
+import { ExpressionUsage, parseCondition, parseProjection, type Condition, type Projection } from '../expr/index.js';
 import { keyOf } from '../key-codec.js';
 import type { Table } from '../table.js';
 import type { AttributeValue, Item, OperationInput } from '../types.js';

@@ -1,6 +1,6 @@
 import { cloneItem } from '../clone.js';
 import { DynamoDbError, validation } from '../errors.js';
-import { parseProjection, parseUpdate, ExpressionUsage } from '../expressions/index.js';
+import { parseProjection, parseUpdate, ExpressionUsage } from '../expr/index.js';
 import { checkKeyParameter } from '../key-codec.js';
 import { tableOf, type EngineState } from '../state.js';
 import type { Table } from '../table.js';

@@ -1,6 +1,6 @@
 import { cloneItem } from '../clone.js';
 import { validation } from '../errors.js';
-import { parseCondition, parseKeyCondition, type Condition, type KeyCondition, type Projection } from '../expressions/index.js';
+import { parseCondition, parseKeyCondition, type Condition, type KeyCondition, type Projection } from '../expr/index.js';
 import { keyOf, scalarTypeOf } from '../key-codec.js';
 import { tableOf, type EngineState } from '../state.js';
 import { projectForIndex, type IndexDefinition, type Table } from '../table.js';
