@@ -1,6 +1,7 @@
 import * as zlib from 'node:zlib';
 import {
   ConditionalCheckFailedException,
+  CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -10,7 +11,14 @@ import {
   TransactionCanceledException,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient, ExpiredIteratorException, GetRecordsCommand, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListStreamsCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbError } from '../../../lib/local/dynamodb/errors.js';
 import { startLocalDynamoDb, type EngineLike, type LocalDynamoDb } from '../../../lib/local/dynamodb/http.js';
@@ -320,5 +328,53 @@ describe('local DynamoDB over HTTP: lifecycle', () => {
   it('fails if the port is taken', async () => {
     const { local } = await setup();
     await expect(startLocalDynamoDb({ engine: new FakeEngine(), port: local.port })).rejects.toThrow(/EADDRINUSE/);
+  });
+});
+
+describe('local DynamoDB over HTTP: the real engine', () => {
+  it('creates a table, writes and reads binary keys, cancels a transaction and streams the change, all over HTTP', async () => {
+    // GIVEN the server on its default engine
+    const local = await startLocalDynamoDb();
+    servers.push(local);
+    const config = { endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 };
+    const dynamo = new DynamoDBClient(config);
+    const streams = new DynamoDBStreamsClient(config);
+    clients.push(dynamo, streams);
+    const before = Date.now();
+    // WHEN
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: 'orders',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'B' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    const item = { pk: { B: bytes(0, 255) }, payload: { M: { blobs: { BS: [bytes(1), bytes(2)] } } }, total: { N: '12' } };
+    await dynamo.send(new PutItemCommand({ TableName: 'orders', Item: item }));
+    const got = await dynamo.send(new GetItemCommand({ TableName: 'orders', Key: { pk: { B: bytes(0, 255) } }, ConsistentRead: true }));
+    const described = await dynamo.send(new DescribeTableCommand({ TableName: 'orders' }));
+    const cancelled = await dynamo
+      .send(new TransactWriteItemsCommand({ TransactItems: [{ ConditionCheck: { TableName: 'orders', Key: { pk: { B: bytes(0, 255) } }, ConditionExpression: 'attribute_not_exists(pk)' } }] }))
+      .catch((e: unknown) => e);
+    const missing = await dynamo.send(new GetItemCommand({ TableName: 'nope', Key: { pk: { S: 'a' } } })).catch((e: unknown) => e);
+    // THEN the item comes back byte for byte
+    expect(got.Item).toEqual(item);
+    expect((await dynamo.send(new ListTablesCommand({}))).TableNames).toEqual(['orders']);
+    expect(described.Table?.CreationDateTime).toBeInstanceOf(Date);
+    expect(described.Table!.CreationDateTime!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(cancelled).toBeInstanceOf(TransactionCanceledException);
+    expect((cancelled as TransactionCanceledException).CancellationReasons).toEqual([{ Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' }]);
+    expect((missing as Error).name).toBe('ResourceNotFoundException');
+    // AND the put is in the table's stream, read through the Streams target
+    const arn = (await streams.send(new ListStreamsCommand({ TableName: 'orders' }))).Streams![0]!.StreamArn!;
+    const shard = (await streams.send(new DescribeStreamCommand({ StreamArn: arn }))).StreamDescription!.Shards![0]!.ShardId!;
+    const iterator = (await streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+    const records = (await streams.send(new GetRecordsCommand({ ShardIterator: iterator }))).Records ?? [];
+    expect(records.map((r) => r.eventName)).toEqual(['INSERT']);
+    expect(records[0]!.dynamodb?.Keys).toEqual({ pk: { B: bytes(0, 255) } });
+    expect(records[0]!.dynamodb?.NewImage).toEqual(item);
+    expect(records[0]!.dynamodb?.ApproximateCreationDateTime).toBeInstanceOf(Date);
   });
 });
