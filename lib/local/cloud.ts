@@ -89,6 +89,8 @@ interface ScheduledTask {
   readonly everyMs: number;
   nextAt: number;
   readonly run: () => Promise<void>;
+  /** A background task runs when due but never wakes an idle cloud (TTL sweeps: time only passes for real work). */
+  readonly background?: boolean;
 }
 
 /**
@@ -164,7 +166,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     cloud.wire(dynamo.streams, streamArn);
     if (dynamo.engine) {
       const engine = dynamo.engine;
-      cloud.schedule('dynamodb-ttl', TTL_SWEEP_MS, async () => void engine.expireItems());
+      cloud.schedule('dynamodb-ttl', TTL_SWEEP_MS, async () => void engine.expireItems(), { background: true });
     }
     return cloud;
   }
@@ -228,8 +230,8 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   }
 
   /** Runs `run` every `everyMs` of virtual time (EventBridge Scheduler's role). */
-  schedule(name: string, everyMs: number, run: () => Promise<void>): void {
-    this.tasks.push({ name, everyMs, nextAt: this.clock.now() + everyMs, run });
+  schedule(name: string, everyMs: number, run: () => Promise<void>, options: { readonly background?: boolean } = {}): void {
+    this.tasks.push({ name, everyMs, nextAt: this.clock.now() + everyMs, run, ...(options.background ? { background: true } : {}) });
   }
 
   /** Hook to choose which visible messages a consumer receives (fault injection reorders here). */
@@ -301,7 +303,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
 
   /** Earliest future moment something becomes ready: a message's visibility, or a scheduled task. */
   private nextWakeUp(): number | undefined {
-    const times = [...[...this.consumers.values()].map((c) => c.queue.nextVisibleAt()), ...this.tasks.map((t) => t.nextAt)].filter((t): t is number => t !== undefined);
+    const times = [...[...this.consumers.values()].map((c) => c.queue.nextVisibleAt()), ...this.tasks.filter((t) => !t.background).map((t) => t.nextAt)].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
 
