@@ -1,6 +1,6 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { expect, it } from 'vitest';
-import { expectError, forEachTarget } from './targets.js';
+import { expectDocumentedError, expectError, forEachTarget } from './targets.js';
 
 /**
  * ConditionExpression on PutItem / UpdateItem / DeleteItem: every comparator and function.
@@ -208,6 +208,26 @@ forEachTarget('conditions', (t) => {
     const TableName = await fresh();
     const err = await expectError(t.client.send(new PutItemCommand({ TableName, Item: { pk: { S: 'none' }, sk: { S: '1' } }, ConditionExpression: 'attribute_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })), 'ConditionalCheckFailedException');
     expect(err.Item).toBeUndefined();
+  });
+
+  it('passes BETWEEN and IN for an attribute whose value is 0', async () => {
+    const TableName = await fresh();
+    await t.client.send(new PutItemCommand({ TableName, Item: { ...KEY, zero: { N: '0' } } }));
+    const attempt = t.client.send(
+      new PutItemCommand({ TableName, Item: { ...KEY, zero: { N: '0' } }, ConditionExpression: 'zero BETWEEN :lo AND :hi', ExpressionAttributeValues: { ':lo': { N: '-1' }, ':hi': { N: '1' } } }),
+    );
+    if (t.diverges('moto', '`0 BETWEEN -1 AND 1` evaluates to false (an attribute value of 0 never satisfies BETWEEN)')) await expectError(attempt, 'ConditionalCheckFailedException');
+    else await attempt;
+    await t.client.send(new PutItemCommand({ TableName, Item: { ...KEY, zero: { N: '0' } }, ConditionExpression: 'zero IN (:z, :one) AND zero = :z', ExpressionAttributeValues: { ':z': { N: '0' }, ':one': { N: '1' } } }));
+  });
+
+  it('fails the condition size(x) >= :v for a missing attribute x', async () => {
+    const TableName = await fresh();
+    const attempt = t.client.send(new PutItemCommand({ TableName, Item: ITEM, ConditionExpression: 'size(nope) >= :two', ExpressionAttributeValues: { ':two': { N: '2' } } }));
+    // size() of a missing attribute makes the comparison false (Expressions.OperatorsAndFunctions.html).
+    await expectDocumentedError(t, attempt, 'ConditionalCheckFailedException', 'The conditional request failed', {
+      moto: { reason: 'size() of a missing attribute in a condition crashes the server (HTTP 500)', actual: 'crash' },
+    });
   });
 
   it('fails if the condition calls an unknown function', async () => {

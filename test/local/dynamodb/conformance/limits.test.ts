@@ -40,6 +40,7 @@ forEachTarget('limits', (t) => {
   });
 
   it('fails if an update grows an item past 400 KB', async () => {
+    // Message from API_TransactWriteItems (ValidationError reasons): "Item size to update has exceeded the maximum allowed size".
     const TableName = await hashTable();
     await t.client.send(new PutItemCommand({ TableName, Item: { pk: S('c'), blob: S('x'.repeat(300 * KB)) } }));
     await expectError(

@@ -115,6 +115,21 @@ forEachTarget('query and scan', (t) => {
     }
   });
 
+  it('returns a LastEvaluatedKey when Limit is reached on the last item, then an empty page', async () => {
+    // API_Query, Limit: when DynamoDB processes the number of items up to the limit "it stops the
+    // operation and returns the matching values up to that point, and a key in LastEvaluatedKey".
+    const first = await query({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('p') }, Limit: SKS.length });
+    expect(first.Count).toBe(SKS.length);
+    if (t.diverges('moto', 'a Query whose Limit is reached on the last item returns no LastEvaluatedKey (it looks ahead)')) {
+      expect(first.LastEvaluatedKey).toBeUndefined();
+      return;
+    }
+    expect(first.LastEvaluatedKey).toEqual({ pk: S('p'), sk: S('d') });
+    const next = await query({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('p') }, Limit: SKS.length, ExclusiveStartKey: first.LastEvaluatedKey });
+    expect(next.Count).toBe(0);
+    expect(next.LastEvaluatedKey).toBeUndefined();
+  });
+
   it('counts without items with Select COUNT', async () => {
     const out = await query({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :b)', ExpressionAttributeValues: { ':p': S('p'), ':b': S('b') }, Select: 'COUNT' });
     expect(out.Items).toBeUndefined();

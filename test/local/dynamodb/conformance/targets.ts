@@ -368,3 +368,13 @@ export async function expectDocumentedError(
   }
   return expectError(promise, name, message);
 }
+
+/** Why a target cannot run here ('' when it can) — for tests that pick targets by name. */
+export function targetSkipReason(name: TargetName): string {
+  return DEFINITIONS.find((d) => d.name === name)!.skipReason;
+}
+
+/** Fresh clients on one target, outside {@link forEachTarget} (the differential test). */
+export function startTarget(name: TargetName): Promise<TargetClients> {
+  return DEFINITIONS.find((d) => d.name === name)!.start();
+}

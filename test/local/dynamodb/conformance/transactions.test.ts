@@ -78,6 +78,30 @@ forEachTarget('transactions', (t) => {
     expect(await get(TableName, 'z')).toBeUndefined();
   });
 
+  it('cancels with a ValidationError reason when an update fails at run time', async () => {
+    const TableName = await table();
+    // API_TransactWriteItems, TransactionCanceledException: "ValidationError … The provided expression
+    // refers to an attribute that does not exist in the item".
+    const attempt = t.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Update: { TableName, Key: key('a'), UpdateExpression: 'SET n = absent + :one', ExpressionAttributeValues: { ':one': N(1) } } },
+          { Put: { TableName, Item: key('z') } },
+        ],
+      }),
+    );
+    const err = await expectDocumentedError(t, attempt, 'TransactionCanceledException', 'Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError, None]', {
+      moto: {
+        reason: 'a transaction update that fails at run time (missing operand) raises a plain ValidationException instead of TransactionCanceledException with a ValidationError reason',
+        actual: { name: 'ValidationException', message: 'The provided expression refers to an attribute that does not exist in the item' },
+      },
+    });
+    if (err?.name === 'TransactionCanceledException') {
+      expect(err.CancellationReasons).toEqual([{ Code: 'ValidationError', Message: 'The provided expression refers to an attribute that does not exist in the item' }, { Code: 'None' }]);
+    }
+    expect(await get(TableName, 'z')).toBeUndefined();
+  });
+
   it('fails if two actions target the same item', async () => {
     const TableName = await table();
     await expectError(

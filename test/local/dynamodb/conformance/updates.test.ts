@@ -137,6 +137,23 @@ forEachTarget('updates', (t) => {
     expect(neu.Attributes).toEqual({ n: n(1), added: n(1), m: { M: { x: n(2) } } });
   });
 
+  it('returns UPDATED_NEW without the key attributes when the update creates the item', async () => {
+    const TableName = await fresh();
+    const out = await t.client.send(new UpdateItemCommand({ TableName, Key: { pk: s('created'), sk: s('1') }, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': n(1) }, ReturnValues: 'UPDATED_NEW' }));
+    if (t.diverges('moto', 'UPDATED_NEW of an UpdateItem that creates the item also returns the key attributes')) expect(out.Attributes).toEqual({ pk: s('created'), sk: s('1'), a: n(1) });
+    else expect(out.Attributes).toEqual({ a: n(1) });
+  });
+
+  it('returns attributes the update writes even when their value does not change (UPDATED_OLD / UPDATED_NEW)', async () => {
+    const TableName = await fresh();
+    const input = { TableName, Key: KEY, UpdateExpression: 'SET s = :same, n = if_not_exists(n, :zero) ADD ns :one', ExpressionAttributeValues: { ':same': s('text'), ':zero': n(0), ':one': { NS: ['1'] } } };
+    const unchanged = t.diverges('moto', 'UPDATED_OLD / UPDATED_NEW leave out written attributes whose value did not change (SET x = :same, if_not_exists on a present attribute, ADD of a present set element)');
+    const old = await t.client.send(new UpdateItemCommand({ ...input, ReturnValues: 'UPDATED_OLD' }));
+    expect(sortSets(old.Attributes ?? {})).toEqual(unchanged ? {} : { s: s('text'), n: n(10), ns: { NS: ['1', '2'] } });
+    const neu = await t.client.send(new UpdateItemCommand({ ...input, ReturnValues: 'UPDATED_NEW' }));
+    expect(sortSets(neu.Attributes ?? {})).toEqual(unchanged ? {} : { s: s('text'), n: n(10), ns: { NS: ['1', '2'] } });
+  });
+
   it('returns the old item from PutItem and DeleteItem with ALL_OLD, nothing for a new item', async () => {
     const TableName = await fresh();
     const put = await t.client.send(new PutItemCommand({ TableName, Item: KEY, ReturnValues: 'ALL_OLD' }));
