@@ -121,7 +121,7 @@ function dropUnchanged(op: GeneratedOperation, engine: Outcome, moto: Outcome, b
 }
 
 async function motoItem(client: DynamoDBClient, op: GeneratedOperation, TableName: string): Promise<Record<string, unknown> | undefined> {
-  if (op.operation !== 'UpdateItem') return undefined;
+  if (op.operation !== 'UpdateItem' || (op.input.ReturnValues !== 'UPDATED_OLD' && op.input.ReturnValues !== 'UPDATED_NEW')) return undefined;
   return (await client.send(new GetItemCommand({ TableName, Key: op.input.Key as never, ConsistentRead: true }))).Item;
 }
 
