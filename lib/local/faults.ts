@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AnySagaDefinition } from '../core/definition.js';
@@ -93,7 +94,15 @@ export class FaultInjector {
   private readonly random: SeededRandom;
   private healed = false;
   private cloud: LocalCloud | undefined;
-  private current: { consumer: string; crashed: boolean } | undefined;
+  /**
+   * The invocation a call belongs to. With concurrency several invocations are in flight at once,
+   * so "the current one" is per async context, not a field; calls outside any invocation (the
+   * reconciler, the relay, the test) see none and get no invocation faults.
+   */
+  private readonly invocation = new AsyncLocalStorage<{ consumer: string; crashed: boolean }>();
+  private get current(): { consumer: string; crashed: boolean } | undefined {
+    return this.invocation.getStore();
+  }
   private readonly stalledUntil = new Map<string, number>();
   private readonly stickyPublish = new Map<string, number>();
   private readonly considered = new WeakSet<LocalMessage>();
@@ -255,15 +264,12 @@ export class FaultInjector {
   private wrap(wiring: ConsumerWiring): ConsumerWiring['handler'] {
     return async (event) => {
       const current = { consumer: wiring.name, crashed: false };
-      this.current = current;
-      try {
+      return this.invocation.run(current, async () => {
         const response = await wiring.handler(event);
         // Lambda never saw a response from a crashed process: the whole batch becomes visible again.
         if (current.crashed) throw new SimulatedCrashError(wiring.name, 'during the batch');
         return response;
-      } finally {
-        this.current = undefined;
-      }
+      });
     };
   }
 

@@ -24,6 +24,11 @@ export interface StreamPollerOptions {
    * 24-hour retention passed): Lambda's event source skips them and its IteratorAge alarm tells.
    */
   readonly onTrimmed?: (shardId: string, reason: string) => void;
+  /**
+   * A cheap hint that the stream may have new records (the in-process engine's change counter):
+   * when it says no, `fetch` skips its GetRecords calls. Absent, every fetch reads the stream.
+   */
+  readonly changeCounter?: () => number;
 }
 
 interface ShardState {
@@ -48,6 +53,7 @@ export class StreamPoller {
   private bisectTo: number | undefined;
   private fetches = 0;
   private needDiscovery = true;
+  private seenChanges: number | undefined;
 
   constructor(private readonly options: StreamPollerOptions) {
     this.matcher = options.filter ? compilePattern(options.filter) : undefined;
@@ -61,6 +67,9 @@ export class StreamPoller {
 
   /** Reads every new record from all open shards into the buffer (filtered). */
   async fetch(): Promise<number> {
+    const changes = this.options.changeCounter?.();
+    if (changes !== undefined && changes === this.seenChanges && !this.needDiscovery) return 0;
+    this.seenChanges = changes;
     // DescribeStream is the expensive call: only when starting, when a shard closed, or now and then.
     if (this.needDiscovery || this.fetches % 50 === 0) await this.discoverShards();
     this.fetches++;

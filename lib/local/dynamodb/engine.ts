@@ -120,6 +120,13 @@ export class DynamoDbEngine {
     return expired;
   }
 
+  /** Records appended to any table's stream so far (a cheap "anything new?" for pollers). */
+  get streamChanges(): number {
+    let n = 0;
+    for (const table of this.state.tables.values()) n += table.stream?.appended ?? 0;
+    return n;
+  }
+
   /** Every table and its items dropped: a fresh engine without a new object. */
   reset(): void {
     this.state.tables.clear();

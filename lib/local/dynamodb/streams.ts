@@ -31,6 +31,8 @@ export class StreamLog {
   private nextSequence: bigint;
   private trimmedBefore: bigint;
   private eventCounter = 0;
+  /** Records ever appended (trimmed ones included). */
+  appended = 0;
 
   constructor(
     readonly arn: string,
@@ -54,6 +56,7 @@ export class StreamLog {
     const eventName = !previous ? 'INSERT' : !next ? 'REMOVE' : 'MODIFY';
     this.records.push({ sequence: this.nextSequence, eventID: this.eventId(), eventName, at, keys, oldImage: previous, newImage: next, origin });
     this.nextSequence += 1n;
+    this.appended++;
     if (this.records.length > this.retention) {
       const drop = this.records.length - this.retention;
       this.trimmedBefore = this.records[drop]!.sequence;

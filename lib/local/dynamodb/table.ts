@@ -69,7 +69,7 @@ export class Table {
   }
 
   /** Checks a whole new item (key attributes, index key types, size) before any write. */
-  checkNewItem(item: Item): void {
+  checkNewItem(item: Item, byUpdate = false): void {
     checkItemKey(item, this.definition.key, this.definition.attributeTypes);
     for (const { definition: index } of this.indexes.values()) {
       for (const name of index.key.range === undefined ? [index.key.hash] : [index.key.hash, index.key.range]) {
@@ -87,7 +87,8 @@ export class Table {
         }
       }
     }
-    if (itemSize(item) > MAX_ITEM_BYTES) throw validation('Item size has exceeded the maximum allowed size');
+    // UpdateItem words it differently from PutItem (the TransactWriteItems reference lists both).
+    if (itemSize(item) > MAX_ITEM_BYTES) throw validation(byUpdate ? 'Item size to update has exceeded the maximum allowed size' : 'Item size has exceeded the maximum allowed size');
   }
 
   /**

@@ -75,7 +75,7 @@ export function prepareUpdate(state: EngineState, input: OperationInput): Prepar
   const base = { table, key, previous, conditionPassed, writes: true, returnOnFailure: input.ReturnValuesOnConditionCheckFailure, updatedPaths: update?.paths ?? [] };
   try {
     const next = update ? update.apply(previous ?? key) : (previous ?? key);
-    if (next !== previous) table.checkNewItem(next);
+    if (next !== previous) table.checkNewItem(next, true);
     return { ...base, next };
   } catch (error) {
     if (!(error instanceof DynamoDbError)) throw error;
