@@ -8,9 +8,11 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const ALLOWED: Record<string, { layers: string[]; forbiddenPackages: RegExp[] }> = {
   'lib/core': { layers: ['lib/core'], forbiddenPackages: [/^@aws-sdk\//, /^aws-cdk-lib/, /^constructs$/, /^aws-lambda$/] },
   'lib/runtime': { layers: ['lib/core', 'lib/runtime'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
-  'lib/local': { layers: ['lib/core', 'lib/runtime', 'lib/local'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
+  'lib/local': { layers: ['lib/core', 'lib/runtime', 'lib/local', 'lib/local/dynamodb'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
+  // The DynamoDB engine stands alone: no framework code, so it can be held to moto on its own.
+  'lib/local/dynamodb': { layers: ['lib/local/dynamodb'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/, /^zod/, /^@standard-schema/] },
   'lib/constructs': { layers: ['lib/core', 'lib/constructs'], forbiddenPackages: [/^@aws-sdk\//] },
-  'lib/cli': { layers: ['lib/core', 'lib/runtime', 'lib/local', 'lib/constructs', 'lib/cli', 'functions'], forbiddenPackages: [] },
+  'lib/cli': { layers: ['lib/core', 'lib/runtime', 'lib/local', 'lib/local/dynamodb', 'lib/constructs', 'lib/cli', 'functions'], forbiddenPackages: [] },
   functions: { layers: ['lib/core', 'lib/runtime', 'functions'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
 };
 
@@ -33,13 +35,17 @@ export function importsOf(source: string): string[] {
 }
 
 function layerOf(file: string): string | undefined {
-  return Object.keys(ALLOWED).find((layer) => file === layer || file.startsWith(`${layer}/`));
+  // The most specific layer wins (lib/local/dynamodb inside lib/local).
+  return Object.keys(ALLOWED)
+    .filter((layer) => file === layer || file.startsWith(`${layer}/`))
+    .sort((a, b) => b.length - a.length)[0];
 }
 
 function violations(): string[] {
   const out: string[] = [];
   for (const layer of Object.keys(ALLOWED)) {
     for (const file of tsFiles(layer)) {
+      if (layerOf(file) !== layer) continue; // checked under its own, more specific layer
       for (const spec of importsOf(readFileSync(join(ROOT, file), 'utf8'))) {
         const rule = ALLOWED[layer]!;
         if (spec.startsWith('.')) {
@@ -64,5 +70,8 @@ describe('folder contract (import direction)', () => {
     expect(importsOf(`import { x } from '../runtime/relay.js';\nexport * from "./a.js";\nconst m = await import('aws-cdk-lib');`)).toEqual(['../runtime/relay.js', './a.js', 'aws-cdk-lib']);
     const rule = ALLOWED['lib/constructs']!;
     expect(rule.layers.includes(layerOf('lib/runtime/relay.ts')!)).toBe(false);
+    // the engine is its own layer: it may not reach back into the local cloud
+    expect(layerOf('lib/local/dynamodb/engine.ts')).toBe('lib/local/dynamodb');
+    expect(ALLOWED['lib/local/dynamodb']!.layers.includes(layerOf('lib/local/cloud.ts')!)).toBe(false);
   });
 });
