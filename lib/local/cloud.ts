@@ -259,15 +259,15 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     }
     const finished = await this.interleaver.settle();
     const startable = [...this.consumers.values()].filter((c) => this.interleaver.runningOf(c.name) < this.concurrency && c.queue.hasVisible());
-    const choices = startable.length + this.interleaver.waiting;
-    if (choices === 0) return finished > 0;
-    const choice = this.random.int(choices);
-    if (choice < startable.length) {
-      const consumer = startable[choice]!;
+    const waiting = this.interleaver.waiting;
+    if (startable.length === 0 && waiting === 0) return finished > 0;
+    // One round: perhaps start one more invocation (which runs to its first DynamoDB call), then
+    // let every waiting call proceed in a seeded order — each in-flight invocation takes one step.
+    if (startable.length > 0 && (waiting === 0 || this.random.chance(0.5))) {
+      const consumer = startable[this.random.int(startable.length)]!;
       this.interleaver.start(consumer.name, () => this.invoke(consumer));
-    } else {
-      this.interleaver.release(choice - startable.length);
     }
+    this.interleaver.releaseAll((items) => this.random.shuffle(items));
     return true;
   }
 

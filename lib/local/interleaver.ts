@@ -90,6 +90,17 @@ export class Interleaver {
     waiter?.release();
   }
 
+  /**
+   * Lets every waiting call proceed, in the order `order` gives (a seeded shuffle of task order):
+   * one round in which each running invocation takes one step. Resolution order decides who runs
+   * first, and it is the same for the same seed.
+   */
+  releaseAll(order: <T>(items: T[]) => T[]): void {
+    const waiters = order(this.waiters.sort((a, b) => a.task.id - b.task.id));
+    this.waiters = [];
+    for (const waiter of waiters) waiter.release();
+  }
+
   private blockedTasks(): number {
     if (this.waiters.length <= 1) return this.waiters.length;
     return new Set(this.waiters.map((w) => w.task.id)).size;
