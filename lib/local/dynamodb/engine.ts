@@ -4,7 +4,7 @@ import { batchGetItem, batchWriteItem } from './operations/batch.js';
 import { deleteItem, getItem, putItem, updateItem } from './operations/items.js';
 import { query, scan } from './operations/reads.js';
 import { describeStream, getRecords, getShardIterator, listStreams } from './operations/streams.js';
-import { createTable, deleteTable, describeTable, describeTimeToLive, listTables, updateTimeToLive } from './operations/tables.js';
+import { createTable, deleteTable, describeTable, describeTimeToLive, listTables, updateTable, updateTimeToLive } from './operations/tables.js';
 import { transactGetItems, transactWriteItems } from './operations/transactions.js';
 import type { EngineState } from './state.js';
 import type { OperationInput, OperationOutput } from './types.js';
@@ -29,6 +29,7 @@ type Operation = (state: EngineState, input: OperationInput) => OperationOutput;
 
 const OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateTable: createTable,
+  UpdateTable: updateTable,
   DeleteTable: deleteTable,
   DescribeTable: describeTable,
   ListTables: listTables,

@@ -33,6 +33,8 @@ export class StreamLog {
   private eventCounter = 0;
   /** Records ever appended (trimmed ones included). */
   appended = 0;
+  /** False once UpdateTable switched the stream off: readers still read what it holds, nothing new is written. */
+  enabled = true;
 
   constructor(
     readonly arn: string,
@@ -52,7 +54,7 @@ export class StreamLog {
 
   /** Appends the change record; a write that changes nothing leaves no record, as in DynamoDB. */
   append(previous: Item | undefined, next: Item | undefined, keys: Item, at: number, origin: ChangeOrigin): void {
-    if (previous && next && itemsEqual(previous, next)) return;
+    if (!this.enabled || (previous && next && itemsEqual(previous, next))) return;
     const eventName = !previous ? 'INSERT' : !next ? 'REMOVE' : 'MODIFY';
     this.records.push({ sequence: this.nextSequence, eventID: this.eventId(), eventName, at, keys, oldImage: previous, newImage: next, origin });
     this.nextSequence += 1n;

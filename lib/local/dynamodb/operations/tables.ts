@@ -105,6 +105,26 @@ function enableStream(state: EngineState, table: Table, viewType: unknown, now: 
   table.stream = new StreamLog(`${table.arn}/stream/${label}`, label, viewType as StreamViewType, table.name, table.key, new Date(now), state.streamRetention, state.region);
 }
 
+/**
+ * UpdateTable, for what a local table can change: its stream (on with a view type, or off) and
+ * its billing mode. Index changes are refused with a clear message.
+ */
+export function updateTable(state: EngineState, input: OperationInput): OperationOutput {
+  const table = tableOf(state, input.TableName);
+  if (input.GlobalSecondaryIndexUpdates !== undefined || input.ReplicaUpdates !== undefined) {
+    throw validation('UpdateTable with GlobalSecondaryIndexUpdates or ReplicaUpdates is not supported by this engine; create the table with its indexes instead.');
+  }
+  const spec = input.StreamSpecification as { StreamEnabled?: boolean; StreamViewType?: string } | undefined;
+  if (spec?.StreamEnabled === true) {
+    if (table.stream?.enabled) throw validation(`Table already has an enabled stream: ${table.stream.arn}`);
+    enableStream(state, table, spec.StreamViewType, state.now());
+  } else if (spec?.StreamEnabled === false) {
+    if (!table.stream?.enabled) throw validation('Stream is already disabled');
+    table.stream.enabled = false;
+  }
+  return { TableDescription: describe(table) };
+}
+
 export function deleteTable(state: EngineState, input: OperationInput): OperationOutput {
   const table = tableOf(state, input.TableName);
   if (table.definition.deletionProtection) {
@@ -196,7 +216,7 @@ export function describe(table: Table): Record<string, unknown> {
   if (gsis.length) out.GlobalSecondaryIndexes = gsis;
   if (lsis.length) out.LocalSecondaryIndexes = lsis;
   if (table.stream) {
-    out.StreamSpecification = { StreamEnabled: true, StreamViewType: table.stream.viewType };
+    out.StreamSpecification = table.stream.enabled ? { StreamEnabled: true, StreamViewType: table.stream.viewType } : { StreamEnabled: false };
     out.LatestStreamLabel = table.stream.label;
     out.LatestStreamArn = table.stream.arn;
   }

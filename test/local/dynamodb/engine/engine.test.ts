@@ -181,3 +181,16 @@ describe('attachDynamoDbEngine (the SDK fast path)', () => {
     expect(out.TableDescription?.TableStatus).toBe('ACTIVE');
   });
 });
+
+describe('UpdateTable', () => {
+  it('switches a stream off (nothing new recorded) and on again (a new stream)', () => {
+    const engine = new DynamoDbEngine();
+    table(engine);
+    const first = streamArn(engine);
+    engine.execute('UpdateTable', { TableName: 'tbl', StreamSpecification: { StreamEnabled: false } });
+    engine.execute('PutItem', { TableName: 'tbl', Item: { pk: { S: 'a' }, sk: { N: '1' } } });
+    expect(readAll(engine, first)).toEqual([]);
+    expect(() => engine.execute('UpdateTable', { TableName: 'tbl', StreamSpecification: { StreamEnabled: false } })).toThrow('Stream is already disabled');
+    expect(() => engine.execute('UpdateTable', { TableName: 'tbl', GlobalSecondaryIndexUpdates: [] })).toThrow(/not supported by this engine/);
+  });
+});
