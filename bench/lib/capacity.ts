@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 
 /**
- * DynamoDB item sizes and capacity units, by AWS's published rules. DynamoDB Local does report
+ * DynamoDB item sizes and capacity units, by AWS's published rules. the local DynamoDB engine (over HTTP) does report
  * `ConsumedCapacity`, but not by those rules for transactions (it reported 2 WRU for a three-item
  * TransactWriteItems), so the benchmark computes capacity from the items it saw on the wire.
  *

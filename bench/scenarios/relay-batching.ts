@@ -107,7 +107,7 @@ async function relayRig(ctx: BenchContext): Promise<RelayRig> {
           return out;
         });
       }
-      if (seen < rows.length) throw new Error(`The stream delivered ${seen} of ${rows.length} outbox rows; DynamoDB Local's stream lost some.`);
+      if (seen < rows.length) throw new Error(`The stream delivered ${seen} of ${rows.length} outbox rows; the engine's stream lost some.`);
       return { calls: counter.calls.slice(before), batches, failures };
     },
     close() {
@@ -119,7 +119,7 @@ async function relayRig(ctx: BenchContext): Promise<RelayRig> {
 }
 
 /**
- * Scenario 3: bursts of real outbox rows through the DynamoDB Local stream and the relay: PutEvents
+ * Scenario 3: bursts of real outbox rows through the the local DynamoDB engine (over HTTP) stream and the relay: PutEvents
  * calls, entries per call, bytes per call (uniform and mixed sizes), and ceil(n/10) for n rows
  * committed together.
  */
@@ -167,7 +167,7 @@ export async function relayBatching(ctx: BenchContext): Promise<ScenarioResult> 
         figure('s3.published', 'events on the bus / rows written', `${rig.bus.archive.length} / ${2 * n + exact.reduce((s, e) => s + e.n, 0)}`),
       ],
       notes: [
-        `Rows are real outbox rows built by the runtime's outbox code, written in a burst with parallel BatchWriteItem, read from DynamoDB Local's stream by the local cloud's poller (filter and batch size ${RELAY_BATCH_SIZE} as the Choreography construct deploys them) and published by the relay to the local bus, which enforces EventBridge's limits (10 entries, 1 MB — the real limit; no maxRequestBytes override).`,
+        `Rows are real outbox rows built by the runtime's outbox code, written in a burst with parallel BatchWriteItem, read from the engine's stream by the local cloud's poller (filter and batch size ${RELAY_BATCH_SIZE} as the Choreography construct deploys them) and published by the relay to the local bus, which enforces EventBridge's limits (10 entries, 1 MB — the real limit; no maxRequestBytes override).`,
         `Uniform burst: ${uniform.calls.length} PutEvents for ${n} events, stream batches of ${[...new Set(uniform.batches)].join('/')} rows → ${round(mean(uniform.calls), 2)} entries per call. Every stream batch of b rows costs ceil(b/10) calls; only a stream batch that is not a multiple of 10 leaves a partial call.`,
         `Mixed sizes: each row is ≈ ${Math.round(bigBytes / 1024)} KB with probability ${bigShare} (seeded), so some runs of 10 exceed 1 MB. ${mixed.calls.length} calls (lower bound max(ceil(${n}/10), ceil(${Math.round(mixedBytes / 1024)} KB / 1 MB)) = ${lowerBound}); the largest request was ${Math.round(maxBytes(mixed.calls) / 1024)} KB. The relay packs greedily in stream order, so a large event closes a call early; never more than 10 entries or 1 MB per call.`,
         `Relay failures reported back to the stream: ${uniform.failures + mixed.failures}.`,

@@ -45,7 +45,7 @@ interface Wiring {
   destroy(): void;
 }
 
-/** Both handlers on DynamoDB Local; `counter` (when given) counts every call they make. */
+/** Both handlers on the local DynamoDB engine (over HTTP); `counter` (when given) counts every call they make. */
 async function wire(ctx: BenchContext, options: { counter?: CallCounter; recordInputs?: boolean } = {}): Promise<Wiring> {
   const counter = options.counter;
   const setup = rawClient(ctx);
@@ -127,7 +127,7 @@ async function interleaved(w: Pick<Wiring, 'ours' | 'baseline'>, samples: number
 /**
  * The database part alone: the exact wire calls each side made for one step, replayed with the raw
  * client (fresh ids each time), interleaved. Ours' transaction is also replayed into a table
- * without a stream, to show what DynamoDB Local's stream emulation adds to a write.
+ * without a stream, to show what the engine's stream adds to a write.
  */
 async function rawReplay(ctx: BenchContext, oursTable: string, first: SQSRecord, recorded: { ours: CallRecord[]; baseline: CallRecord[] }, warmup: number, samples: number) {
   const client = rawClient(ctx);
@@ -205,7 +205,7 @@ async function relayPerEvent(ctx: BenchContext, table: { tableName: string; stre
 /**
  * Scenario 2: the order service's createOrder step, ours (participant runtime: one
  * TransactWriteItems with barrier + order row + outbox row) against the baseline (Powertools
- * idempotency + PutItem + PutEvents), interleaved ABAB/BABA on the same DynamoDB Local.
+ * idempotency + PutItem + PutEvents), interleaved ABAB/BABA on the same local engine over HTTP.
  */
 export async function stepLatency(ctx: BenchContext): Promise<StepLatencyResult> {
   const started = performance.now();
@@ -229,7 +229,7 @@ export async function stepLatency(ctx: BenchContext): Promise<StepLatencyResult>
 
   const w = await wire(ctx);
   try {
-    // DynamoDB Local's JVM keeps getting faster for the first thousand or so calls of a kind: warm
+    // The JIT keeps getting faster for the first thousand or so calls of a kind: warm
     // in blocks until both sides' block medians move by less than 10 %.
     const block = ctx.quick ? 50 : 100;
     let warmed = 0;
@@ -286,13 +286,13 @@ export async function stepLatency(ctx: BenchContext): Promise<StepLatencyResult>
       ],
       notes: [
         `Same business work on both sides: parse and validate the StockReserved event with the saga's zod schemas, write the same order row (condition attribute_not_exists), validate and build the OrderCreated envelope. Ours commits barrier + order row + outbox row in one TransactWriteItems (${roundTrips.ours.join(', ')}); the baseline makes ${roundTrips.baseline.length} round trips (${roundTrips.baseline.join(', ')}).`,
-        `${measured} timed steps per side (of ${samples} planned; the rest were cut by the time budget) after ${warmed} warm-up steps per side (until block medians moved < 10 %), one event per invocation, each a fresh saga; order alternates AB/BA. Latency is the handler's wall time in this process (same clients, same DynamoDB Local). Ours: median ${round(o.median)} ms, p95 ${round(o.p95)} ms; baseline: median ${round(b.median)} ms, p95 ${round(b.p95)} ms.`,
-        `Where the time goes: this process's CPU per step (handler + SDK marshalling, signing, parsing) is ${round(cpu.ours.median)} ms for ours vs ${round(cpu.baseline.median)} ms for the baseline (Powertools hashes the JMESPath-selected key and makes three DynamoDB calls); the rest (wall − CPU, medians ${round(wait.ours.median)} ms vs ${round(wait.baseline.median)} ms) is waiting on DynamoDB Local, which shares the two cores with this process, so that split is indicative only.`,
-        `Replaying each side's exact wire calls with a raw client (no handler) isolates the database: ours' one TransactWriteItems costs ${round(raw.ours.median)} ms, the baseline's PutItem + PutItem + UpdateItem ${round(raw.baseline.median)} ms, and the same transaction into a table without a stream ${round(raw.oursNoStream.median)} ms. DynamoDB Local runs in one JVM on this machine's ${cpus().length} cores: a loopback round trip costs a fraction of a millisecond, while its SQLite-backed transaction and stream emulation cost as much as three single writes. So the saved round trips buy little here.`,
+        `${measured} timed steps per side (of ${samples} planned; the rest were cut by the time budget) after ${warmed} warm-up steps per side (until block medians moved < 10 %), one event per invocation, each a fresh saga; order alternates AB/BA. Latency is the handler's wall time in this process (same clients, same the local DynamoDB engine (over HTTP)). Ours: median ${round(o.median)} ms, p95 ${round(o.p95)} ms; baseline: median ${round(b.median)} ms, p95 ${round(b.p95)} ms.`,
+        `Where the time goes: this process's CPU per step (handler + SDK marshalling, signing, parsing) is ${round(cpu.ours.median)} ms for ours vs ${round(cpu.baseline.median)} ms for the baseline (Powertools hashes the JMESPath-selected key and makes three DynamoDB calls); the rest (wall − CPU, medians ${round(wait.ours.median)} ms vs ${round(wait.baseline.median)} ms) is waiting on the local DynamoDB engine (over HTTP), which shares the two cores with this process, so that split is indicative only.`,
+        `Replaying each side's exact wire calls with a raw client (no handler) isolates the database: ours' one TransactWriteItems costs ${round(raw.ours.median)} ms, the baseline's PutItem + PutItem + UpdateItem ${round(raw.baseline.median)} ms, and the same transaction into a table without a stream ${round(raw.oursNoStream.median)} ms. The local engine answers in this process over loopback HTTP: a round trip costs a fraction of a millisecond of serialising, signing and parsing, far less than AWS's network and service time, so the saved round trips buy less here than in AWS.`,
         'The baseline publishes to the in-process local bus, so its PutEvents costs no network time here: on AWS that fourth round trip costs several milliseconds more, so the measured ratio is conservative (it favours the baseline).',
         `The relay is not on the step's path: it publishes asynchronously from the table's stream. Its cost per event, measured on the outbox rows this run left behind: ${round(busy.perEventMs, 3)} ms at stream batches of 100 (${busy.events} events in ${busy.calls} PutEvents calls) and ${round(idle.perEventMs, 3)} ms at one event per invocation. Adding it to ours gives the "amortised" ratios.`,
         `Duplicate delivery of the same event: ours ${duplicate.ours.length} calls (${duplicate.ours.join(', ')}): the barrier condition cancels the transaction, then the step record is read to tell a duplicate from a refused late step; baseline ${duplicate.baseline.length} call (${duplicate.baseline.join(', ')}: the conditional put returns the stored record). Only the happy path is timed.`,
-        'On AWS every round trip costs several milliseconds of network and service time, so the round-trip count (1 vs 4) is what decides there; DynamoDB Local cannot show that, and the latency target of ≤ 0.75 is judged on DynamoDB Local as the issue asks.',
+        'On AWS every round trip costs several milliseconds of network and service time, so the round-trip count (1 vs 4) is what decides there; the local engine cannot show that, and the latency target of ≤ 0.75 is judged on the local DynamoDB engine (over HTTP) as the issue asks.',
       ],
       details: { samples: measured, warmup: warmed, ours: o, baseline: b, cpu, wait, raw, roundTrips, duplicate, relay: { busy, idle } },
     };
