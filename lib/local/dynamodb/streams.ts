@@ -26,11 +26,14 @@ const ITERATOR_TTL_MS = 15 * 60_000;
  * oldest kept record gets TrimmedDataAccessException, as a reader that fell 24 h behind does.
  */
 export class StreamLog {
-  readonly records: StreamRecord[] = [];
+  /** Kept records, oldest first; the first `dead` of them are already trimmed (see `append`). */
+  private readonly records: StreamRecord[] = [];
   readonly shardId: string;
   private nextSequence: bigint;
   private trimmedBefore: bigint;
   private eventCounter = 0;
+  /** Trimmed records still at the front of `records`, removed in chunks. */
+  private dead = 0;
   /** Records ever appended (trimmed ones included). */
   appended = 0;
   /** False once UpdateTable switched the stream off: readers still read what it holds, nothing new is written. */
@@ -59,10 +62,16 @@ export class StreamLog {
     this.records.push({ sequence: this.nextSequence, eventID: this.eventId(), eventName, at, keys, oldImage: previous, newImage: next, origin });
     this.nextSequence += 1n;
     this.appended++;
-    if (this.records.length > this.retention) {
-      const drop = this.records.length - this.retention;
-      this.trimmedBefore = this.records[drop]!.sequence;
-      this.records.splice(0, drop);
+    // Trimming is logical at once (the trim horizon moves with every record past the retention) and
+    // physical in chunks: splicing one record off a 100,000-record array per write was quadratic.
+    const live = this.records.length - this.dead;
+    if (live > this.retention) {
+      this.dead += live - this.retention;
+      this.trimmedBefore = this.records[this.dead]!.sequence;
+      if (this.dead >= Math.max(1024, this.retention >> 2)) {
+        this.records.splice(0, this.dead);
+        this.dead = 0;
+      }
     }
   }
 
@@ -110,8 +119,8 @@ export class StreamLog {
     if (iterator.position < this.trimmedBefore) {
       throw new DynamoDbError('TrimmedDataAccessException', 'The operation attempted to read past the oldest stream record in a shard.');
     }
-    const first = this.records.length === 0 ? 0 : Number(iterator.position - this.records[0]!.sequence);
-    const records = this.records.slice(Math.max(0, first), Math.max(0, first) + limit);
+    const first = this.records.length === 0 ? 0 : Math.max(this.dead, Number(iterator.position - this.records[0]!.sequence));
+    const records = this.records.slice(first, first + limit);
     const position = records.length ? records[records.length - 1]!.sequence + 1n : iterator.position;
     return { records, next: encodeIterator({ arn: this.arn, shard: this.shardId, position, issuedAt: now }) };
   }

@@ -69,6 +69,13 @@ describe('DynamoDbEngine', () => {
     expect(readAll(engine, arn).map((r) => (r.dynamodb as { Keys: { sk: { N: string } } }).Keys.sk.N)).toEqual(['3', '4', '5']);
   });
 
+  it('keeps exactly the retention across chunked trims (thousands of writes)', () => {
+    const engine = new DynamoDbEngine({ streamRetention: 5 });
+    table(engine);
+    for (let i = 0; i < 2500; i++) engine.execute('PutItem', { TableName: 'tbl', Item: { pk: { S: 'x' }, sk: { N: String(i) } } });
+    expect(readAll(engine, streamArn(engine)).map((r) => (r.dynamodb as { Keys: { sk: { N: string } } }).Keys.sk.N)).toEqual(['2495', '2496', '2497', '2498', '2499']);
+  });
+
   it('expires shard iterators after 15 minutes of its clock', () => {
     let now = 0;
     const engine = new DynamoDbEngine({ now: () => now });
