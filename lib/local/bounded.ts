@@ -9,4 +9,4 @@ export function appendBounded<T>(log: T[], entry: T, limit: number): void {
 }
 
 /** Default number of entries the local cloud keeps in each inspection log (outcomes, bus archive). */
-export const DEFAULT_RETAINED = 50_000;
+export const DEFAULT_RETAINED = 10_000;

@@ -62,7 +62,7 @@ export class LocalEventBus {
     readonly name: string,
     private readonly clock: Clock,
     private readonly newId: () => string,
-    /** Events kept in `archive`; older ones are dropped (a soak would otherwise grow without bound). @default 50 000 */
+    /** Events kept in `archive`; older ones are dropped (a soak would otherwise grow without bound). @default 10 000 */
     private readonly archiveLimit = DEFAULT_RETAINED,
   ) {}
 

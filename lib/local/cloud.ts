@@ -28,6 +28,9 @@ import { createSagaTable } from './tables.js';
 
 export type ParticipantImplementations<D extends AnySagaDefinition> = { readonly [P in ParticipantNameOf<D>]: StepImplementations<D, P> };
 
+/** Stream records the local cloud's engine keeps per table (a trimmed, unread record is reported as a relay failure). */
+const LOCAL_STREAM_RETENTION = 20_000;
+
 /** How often (virtual time) the in-process engine's TTL process runs. */
 const TTL_SWEEP_MS = 10 * 60_000;
 
@@ -73,7 +76,7 @@ export interface LocalCloudOptions<D extends AnySagaDefinition> {
    * reconciler, happen as on AWS; a seed replays them). 1 runs one invocation at a time. @default 2
    */
   readonly concurrency?: number;
-  /** Step outcomes and bus events kept for inspection; older ones are dropped. @default 50 000 each */
+  /** Step outcomes and bus events kept for inspection; older ones are dropped. @default 10 000 each */
   readonly retain?: number;
 }
 
@@ -152,6 +155,9 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       now: () => clock.now(),
       ids: () => random.uuid(),
+      // The relay reads the stream at every step, so a short retention loses nothing and frees the
+      // old item versions the records hold (a 10,000-saga soak peaked at 1.5 GB with 100,000).
+      streamRetention: LOCAL_STREAM_RETENTION,
     });
     const inProcess = dynamo.engine !== undefined;
     const tableName =

@@ -26,6 +26,8 @@ export interface LocalDynamoOptions extends AttachOptions {
   readonly now?: () => number;
   /** Id source of a new engine, for byte-identical runs. */
   readonly ids?: () => string;
+  /** Stream records a new engine keeps per table. @default the engine's (100 000) */
+  readonly streamRetention?: number;
 }
 
 /** Region for local clients: `AWS_REGION`, else us-east-1 (moto and LocalStack refuse made-up regions). */
@@ -52,7 +54,7 @@ export function localDynamoClients(options: LocalDynamoOptions = {}): LocalDynam
   const streams = new DynamoDBStreamsClient(config);
   let engine: DynamoDbEngine | undefined;
   if (!endpoint) {
-    engine = options.engine ?? new DynamoDbEngine({ region, ...(options.now ? { now: options.now } : {}), ...(options.ids ? { ids: options.ids } : {}) });
+    engine = options.engine ?? new DynamoDbEngine({ region, ...(options.now ? { now: options.now } : {}), ...(options.ids ? { ids: options.ids } : {}), ...(options.streamRetention ? { streamRetention: options.streamRetention } : {}) });
     const attach: AttachOptions = { ...(options.beforeOperation ? { beforeOperation: options.beforeOperation } : {}), ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) };
     attachDynamoDbEngine(raw, engine, attach);
     attachDynamoDbEngine(streams, engine, attach);
