@@ -17,11 +17,12 @@ import { ACCEPTANCE_FAULTS } from './lib/faults.js';
 export const SOAK_FAULTS: FaultPlan = ACCEPTANCE_FAULTS;
 
 /**
- * Arrivals per virtual second. The local cloud runs one invocation at a time, each taking 5–40 ms
- * of virtual time, so under these faults it finishes 2–3 reference sagas per virtual second.
- * A soak is a long run at the load the system sustains: at `saga simulate`'s 20 per second, 10,000
- * sagas would pile up a backlog older than the 300 s deadline, and the run would turn into hours of
- * timeouts and compensations instead of a steady state.
+ * Arrivals per virtual second. Each invocation takes 5–40 ms of virtual time and invocations do
+ * not overlap in virtual time (concurrency interleaves them, it does not run them in parallel), so
+ * under these faults the local cloud finishes 2–3 reference sagas per virtual second. A soak is a
+ * long run at the load the system sustains: at `saga simulate`'s 20 per second, 10,000 sagas would
+ * pile up a backlog older than the 300 s deadline and turn into timeouts and compensations instead
+ * of a steady state.
  */
 export const SOAK_RATE = 2;
 
