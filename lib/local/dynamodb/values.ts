@@ -66,7 +66,7 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
  * Parses DynamoDB's number syntax (Java BigDecimal's: optional sign, digits with an optional
  * fraction, optional exponent; no whitespace, no Infinity/NaN/hex) and applies the limits.
  */
-function parseDecimal(text: string): Decimal {
+function parseDecimal(text: string, rangeFirst = false): Decimal {
   const n = text.length;
   let i = 0;
   let negative = false;
@@ -108,9 +108,12 @@ function parseDecimal(text: string): Decimal {
   while (all.charCodeAt(trail - 1) === 48) trail--;
   const point = intEnd - intStart - lead + exponent;
   all = all.slice(lead, trail);
-  if (all.length > MAX_DIGITS) throw validation(TOO_PRECISE);
+  // A client's number is checked for precision first (as DynamoDB does); an arithmetic result for
+  // range first, since a sum beyond the range is an overflow whatever its digits.
+  if (!rangeFirst && all.length > MAX_DIGITS) throw validation(TOO_PRECISE);
   if (point > MAX_POINT) throw validation(OVERFLOW);
   if (point < MIN_POINT) throw validation(UNDERFLOW);
+  if (all.length > MAX_DIGITS) throw validation(TOO_PRECISE);
   return { negative, digits: all, point };
 }
 
@@ -227,7 +230,7 @@ function arithmetic(a: string, b: string, negateB: boolean): string {
   const sum = xv + yv;
   if (sum === 0n) return '0';
   // Back through the parser so the result meets the limits of any stored number.
-  return formatDecimal(parseDecimal(`${sum.toString()}E${-scale}`));
+  return formatDecimal(parseDecimal(`${sum.toString()}E${-scale}`, true));
 }
 
 /** `a + b`, exact; the result is canonical and checked against DynamoDB's number limits. */
