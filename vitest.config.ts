@@ -20,7 +20,6 @@ const UNIT = [
   'test/local/random.test.ts',
   'test/local/interleaver.test.ts',
   'test/local/dynamodb/values.test.ts',
-  'test/local/dynamodb/expressions/**/*.test.ts',
   'test/local/dynamodb/engine/**/*.test.ts',
 ];
 

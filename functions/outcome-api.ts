@@ -1,5 +1,5 @@
-import { createOutcomeApiHandler, lazyHandler, outcomeApiDepsFromEnv } from '../lib/runtime/index.js';
+import { outcomeApiHandlerFor } from '../lib/runtime/index.js';
 import { orderSaga } from './order/definition.js';
 
 /** Outcome query API of the reference order saga (Lambda function URL): GET /sagas/{sagaId}, signed per receiver. */
-export const handler = lazyHandler(() => createOutcomeApiHandler(orderSaga, outcomeApiDepsFromEnv(orderSaga)));
+export const handler = outcomeApiHandlerFor(orderSaga);

@@ -1,5 +1,5 @@
-import { createTrackerHandler, lazyHandler, trackerDepsFromEnv } from '../lib/runtime/index.js';
+import { trackerHandlerFor } from '../lib/runtime/index.js';
 import { orderSaga } from './order/definition.js';
 
 /** Saga tracker of the reference order saga: every saga event (SQS) → the saga record. */
-export const handler = lazyHandler(() => createTrackerHandler(orderSaga, trackerDepsFromEnv(orderSaga)));
+export const handler = trackerHandlerFor(orderSaga);

@@ -19,6 +19,11 @@ import { checkParticipant } from './validation.js';
 export interface IChoreography extends IConstruct {
   /** The saga definition that drives rules, permissions and the runtime. */
   readonly definition: AnySagaDefinition;
+  /**
+   * The module exporting {@link definition}, which the framework's functions (relay, tracker,
+   * reconciler, notifier) are bundled with. @default the module that called `defineSaga`
+   */
+  readonly definitionModule?: string;
   /** The bus the relay publishes to and the participants' rules listen on. */
   readonly eventBus: events.IEventBus;
   /** The saga table (business items, barriers, outbox, saga records). */

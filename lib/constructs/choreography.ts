@@ -11,7 +11,7 @@ import { ChoreographyBase } from './choreography-base.js';
 import { ImportedChoreography, type ChoreographyAttributes } from './imported-choreography.js';
 import { ChoreographyDashboard } from './monitoring.js';
 import type { SagaParticipant } from './participant.js';
-import { PACKAGE_LOCK, PACKAGE_ROOT, frameworkEntry } from './paths.js';
+import { definitionModulePath, frameworkEntryFile, type FrameworkFunction } from './framework-entries.js';
 import { SagaReconciler } from './reconciler.js';
 import { OutboxRelay } from './relay.js';
 import { SagaTracker } from './tracker.js';
@@ -22,6 +22,13 @@ import { verifyForSynth } from './verification.js';
 export interface ChoreographyProps {
   /** The saga definition (`defineSaga` in lib/core); it must verify. */
   readonly definition: AnySagaDefinition;
+  /**
+   * The module (.ts or .js) that exports `definition`. The relay, tracker and reconciler are the
+   * framework's handlers bundled with it, through an entry the construct generates — you write no
+   * entry file. Give it when `defineSaga` is called elsewhere than in the module that exports the
+   * result (e.g. in a helper). @default the module that called `defineSaga`
+   */
+  readonly definitionModule?: string;
   /** An existing bus to publish to. @default a new event bus */
   readonly eventBus?: events.IEventBus;
   /**
@@ -78,11 +85,18 @@ export interface ChoreographyProps {
   readonly alarmTopic?: sns.ITopic;
   /** Create the CloudWatch dashboard. @default true */
   readonly dashboard?: boolean;
-  /** Entry of the relay function. @default the framework's functions/relay.ts */
+  /**
+   * Your own entry of the relay function (exporting `handler`, e.g. `relayHandlerFor(saga)` from
+   * `saga-choreography/runtime` wrapped in middleware). @default a generated entry: the framework's relay with `definition`
+   */
   readonly relayEntry?: string;
-  /** Entry of the tracker function. @default the framework's functions/tracker.ts */
+  /** Your own entry of the tracker function (`trackerHandlerFor(saga)`). @default a generated entry: the framework's tracker with `definition` */
   readonly trackerEntry?: string;
-  /** Entry of the reconciler function. @default the framework's functions/reconciler.ts */
+  /**
+   * Your own entry of the reconciler function, e.g. to register reconciliation checks (对账):
+   * `reconcilerHandlerFor(saga, [myCheck(), reservationExpiryCheck()])`.
+   * @default a generated entry: the framework's reconciler with `definition` and the TCC reservation-expiry check
+   */
   readonly reconcilerEntry?: string;
 }
 
@@ -122,6 +136,7 @@ export class Choreography extends ChoreographyBase {
   }
 
   readonly definition: AnySagaDefinition;
+  readonly definitionModule?: string;
   readonly eventBus: events.IEventBus;
   readonly table: dynamodb.ITable;
   readonly alarmTopic?: sns.ITopic;
@@ -136,7 +151,10 @@ export class Choreography extends ChoreographyBase {
     const def = checkDefinitionShape(this, props.definition);
     verifyForSynth(this, def);
     this.definition = def;
+    this.definitionModule = props.definitionModule;
     this.alarmTopic = props.alarmTopic;
+    // Resolved only when an entry is generated: with all three entries given, no module is needed.
+    const entry = (given: string | undefined, fn: FrameworkFunction): string => given ?? frameworkEntryFile(this, def, fn, definitionModulePath(this, def, props.definitionModule));
     const tuning = this.resolveTuning(props);
 
     if (props.table) checkExistingTable(this, props.table, true);
@@ -150,13 +168,11 @@ export class Choreography extends ChoreographyBase {
       tracing: props.tracing ?? lambda.Tracing.ACTIVE,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       alarmTopic: props.alarmTopic,
-      projectRoot: PACKAGE_ROOT,
-      depsLockFilePath: PACKAGE_LOCK,
     };
     this.relay = new OutboxRelay(this, 'Relay', {
       ...common,
       eventBus: this.eventBus,
-      entry: props.relayEntry ?? frameworkEntry('relay'),
+      entry: entry(props.relayEntry, 'relay'),
       batchSize: tuning.relayBatchSize,
       retryAttempts: tuning.relayRetryAttempts,
       maxRecordAge: tuning.relayMaxRecordAge,
@@ -169,7 +185,7 @@ export class Choreography extends ChoreographyBase {
     this.tracker = new SagaTracker(this, 'Tracker', {
       ...common,
       eventBus: this.eventBus,
-      entry: props.trackerEntry ?? frameworkEntry('tracker'),
+      entry: entry(props.trackerEntry, 'tracker'),
       timeout: tuning.trackerTimeout,
       memorySize: 256,
       batchSize: tuning.trackerBatchSize,
@@ -178,7 +194,7 @@ export class Choreography extends ChoreographyBase {
     });
     this.reconciler = new SagaReconciler(this, 'Reconciler', {
       ...common,
-      entry: props.reconcilerEntry ?? frameworkEntry('reconciler'),
+      entry: entry(props.reconcilerEntry, 'reconciler'),
       every: tuning.reconcileEvery,
       quietPeriod: tuning.reconcileQuietPeriod,
       stalledChecks: tuning.reconcileStalledChecks,

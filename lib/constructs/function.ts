@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements.js';
+import { bundlingRoot } from './bundling-root.js';
 import { SagaConstructError } from './errors.js';
 
 /**
@@ -33,9 +34,9 @@ export interface SagaFunctionOptions {
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: logs.RetentionDays;
   readonly tracing: lambda.Tracing;
-  /** @default NodejsFunction's default: the directory of the nearest lock file above the working directory */
+  /** @default the entry's project: the nearest directory above the entry with a lock file, else with a package.json (see bundlingRoot) */
   readonly projectRoot?: string;
-  /** @default NodejsFunction's default: the nearest lock file above the working directory */
+  /** @default that directory's lock file (npm, pnpm, yarn or bun), else its package.json */
   readonly depsLockFilePath?: string;
   /** Async-invocation dead-letter queue (only for functions invoked asynchronously). @default none */
   readonly deadLetterQueue?: sqs.IQueue;
@@ -70,6 +71,8 @@ export class SagaFunction extends Construct {
         { path: this.node.path, prop: 'entry', value: options.entry },
       );
     }
+    // From the entry, not the working directory: the consumer's lock file, whichever it is, or none.
+    const root = options.projectRoot === undefined && options.depsLockFilePath === undefined ? bundlingRoot(entry) : undefined;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: options.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -92,8 +95,8 @@ export class SagaFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: options.tracing,
       deadLetterQueue: options.deadLetterQueue,
-      projectRoot: options.projectRoot,
-      depsLockFilePath: options.depsLockFilePath,
+      projectRoot: options.projectRoot ?? root?.projectRoot,
+      depsLockFilePath: options.depsLockFilePath ?? root?.depsLockFilePath,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...options.environment },
       bundling: {
         minify: true,

@@ -13,6 +13,8 @@ import { verifyForSynth } from './verification.js';
 export interface ChoreographyAttributes {
   /** The same definition the shared stack was built from. */
   readonly definition: AnySagaDefinition;
+  /** The module exporting `definition`, for a `SagaNotifier` on this object. @default the module that called `defineSaga` */
+  readonly definitionModule?: string;
   /** The choreography's bus. @default - from `eventBusArn` */
   readonly eventBus?: events.IEventBus;
   /** ARN of the choreography's bus. @default - `eventBus` must be given */
@@ -39,6 +41,7 @@ export interface ChoreographyAttributes {
  */
 export class ImportedChoreography extends ChoreographyBase {
   readonly definition: AnySagaDefinition;
+  readonly definitionModule?: string;
   readonly eventBus: events.IEventBus;
   readonly table: dynamodb.ITable;
   readonly alarmTopic?: sns.ITopic;
@@ -47,6 +50,7 @@ export class ImportedChoreography extends ChoreographyBase {
     super(scope, id);
     this.definition = checkDefinitionShape(this, attrs.definition);
     verifyForSynth(this, this.definition);
+    this.definitionModule = attrs.definitionModule;
     this.alarmTopic = attrs.alarmTopic;
     this.eventBus = this.resolveBus(attrs);
     this.table = this.resolveTable(attrs);

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Duration, Stack, Token, Validations, type SecretValue } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,14 +14,11 @@ import type { IChoreography } from './choreography-base.js';
 import { SagaConstructError } from './errors.js';
 import { SagaFunction } from './function.js';
 import { METRICS_NAMESPACE } from './monitoring.js';
-import { PACKAGE_LOCK, PACKAGE_ROOT } from './paths.js';
+import { definitionModulePath, frameworkEntryFile } from './framework-entries.js';
 import { toEventPattern } from './patterns.js';
 import { ITEM_READ_ACTIONS, grantOwnItems, leadingKeysCondition, openIndexArn } from './permissions.js';
 import { WorkQueue, createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
 import { checkDuration, checkInteger } from './validation.js';
-
-/** Entries of the notifier's functions, relative to the package root. */
-export const NOTIFIER_ENTRIES = { notifier: 'functions/notifier.ts', outcomeApi: 'functions/outcome-api.ts' } as const;
 
 /**
  * Why the outcome API function carries no async-invocation DLQ (cdk-nag Serverless-LambdaDLQ):
@@ -83,19 +79,21 @@ export interface SagaNotifierProps {
   readonly timeout?: Duration;
   /** The outcome query API for receivers that missed a notification. @default no query API */
   readonly outcomeApi?: OutcomeApiOptions;
-  /** Entry of the notifier function. @default the framework's functions/notifier.ts */
+  /** Your own entry of the notifier function (`notifierHandlerFor(saga)`). @default a generated entry: the framework's notifier with the choreography's definition */
   readonly entry?: string;
-  /** Entry of the outcome API function. @default the framework's functions/outcome-api.ts */
+  /** Your own entry of the outcome API function (`outcomeApiHandlerFor(saga)`). @default a generated entry: the framework's outcome API with the choreography's definition */
   readonly outcomeApiEntry?: string;
+  /** The module exporting the choreography's definition, for the generated entries. @default the choreography's `definitionModule`, else the module that called `defineSaga` */
+  readonly definitionModule?: string;
   /** @default lambda.Architecture.ARM_64 */
   readonly architecture?: lambda.Architecture;
   /** @default lambda.Tracing.ACTIVE */
   readonly tracing?: lambda.Tracing;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** esbuild project root. @default the saga-choreography package root */
+  /** esbuild project root. @default the entry's project (the nearest directory above it with a lock file, else a package.json) */
   readonly projectRoot?: string;
-  /** Lock file for esbuild. @default the saga-choreography package lock file */
+  /** Lock file for esbuild. @default that directory's lock file, else its package.json */
   readonly depsLockFilePath?: string;
 }
 
@@ -158,9 +156,10 @@ export class SagaNotifier extends Construct {
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       tracing: props.tracing ?? lambda.Tracing.ACTIVE,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      projectRoot: props.projectRoot ?? PACKAGE_ROOT,
-      depsLockFilePath: props.depsLockFilePath ?? PACKAGE_LOCK,
+      ...(props.projectRoot ? { projectRoot: props.projectRoot } : {}),
+      ...(props.depsLockFilePath ? { depsLockFilePath: props.depsLockFilePath } : {}),
     };
+    const generated = (fn: 'notifier' | 'outcomeApi'): string => frameworkEntryFile(this, def, fn, definitionModulePath(this, def, props.definitionModule ?? choreography.definitionModule));
     const stack = Stack.of(this);
 
     const work = new WorkQueue(this, 'Inbox', { visibilityTimeout: Duration.seconds(tuning.timeout.toSeconds() * 6), maxReceiveCount: 5 });
@@ -170,7 +169,7 @@ export class SagaNotifier extends Construct {
 
     const endpoints = props.endpoints.map((e) => ({ id: e.id, url: e.url, ...(e.signingSecret ? { secret: e.signingSecret.unsafeUnwrap() } : {}), ...(e.events ? { events: [...e.events] } : {}) }));
     const fn = new SagaFunction(this, 'Notifier', {
-      entry: props.entry ?? join(PACKAGE_ROOT, NOTIFIER_ENTRIES.notifier),
+      entry: props.entry ?? generated('notifier'),
       description: `saga ${def.name}: best-effort notification of outcomes`,
       timeout: tuning.timeout,
       memorySize: 256,
@@ -209,7 +208,7 @@ export class SagaNotifier extends Construct {
     if (props.outcomeApi) {
       const keys = Object.fromEntries(Object.entries(props.outcomeApi.keys).map(([k, v]) => [k, v.unsafeUnwrap()]));
       const api = new SagaFunction(this, 'OutcomeApi', {
-        entry: props.outcomeApiEntry ?? join(PACKAGE_ROOT, NOTIFIER_ENTRIES.outcomeApi),
+        entry: props.outcomeApiEntry ?? generated('outcomeApi'),
         description: `saga ${def.name}: outcome query API (GET /sagas/{sagaId})`,
         timeout: Duration.seconds(10),
         memorySize: 256,

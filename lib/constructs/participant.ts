@@ -58,9 +58,12 @@ export interface SagaParticipantOptions {
   readonly logRetention?: logs.RetentionDays;
   /** Extra environment variables; the framework's own (`ENV` in lib/core) cannot be overridden. @default none */
   readonly environment?: Readonly<Record<string, string>>;
-  /** esbuild project root. @default NodejsFunction's default: the directory of the nearest lock file above the working directory */
+  /**
+   * esbuild project root. @default the entry's project: the nearest directory above `entry` with a
+   * lock file (npm, pnpm, yarn or bun), else with a package.json
+   */
   readonly projectRoot?: string;
-  /** Lock file for esbuild. @default NodejsFunction's default: the nearest lock file above the working directory */
+  /** Lock file for esbuild. @default that directory's lock file, else its package.json (any lockfile, or none) */
   readonly depsLockFilePath?: string;
 }
 

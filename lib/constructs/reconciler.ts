@@ -32,8 +32,10 @@ export interface SagaReconcilerProps {
   readonly stalledChecks: number;
   readonly timeout: Duration;
   readonly memorySize: number;
-  readonly projectRoot: string;
-  readonly depsLockFilePath: string;
+  /** @default the entry's project (SagaFunction) */
+  readonly projectRoot?: string;
+  /** @default the entry's project's lock file (SagaFunction) */
+  readonly depsLockFilePath?: string;
 }
 
 /**

@@ -35,8 +35,10 @@ export interface OutboxRelayProps {
   readonly timeout: Duration;
   readonly memorySize: number;
   readonly iteratorAgeAlarmThreshold: Duration;
-  readonly projectRoot: string;
-  readonly depsLockFilePath: string;
+  /** @default the entry's project (SagaFunction) */
+  readonly projectRoot?: string;
+  /** @default the entry's project's lock file (SagaFunction) */
+  readonly depsLockFilePath?: string;
 }
 
 /**

@@ -31,8 +31,10 @@ export interface SagaTrackerProps {
   readonly batchSize: number;
   readonly maxReceiveCount: number;
   readonly visibilityTimeout: Duration;
-  readonly projectRoot: string;
-  readonly depsLockFilePath: string;
+  /** @default the entry's project (SagaFunction) */
+  readonly projectRoot?: string;
+  /** @default the entry's project's lock file (SagaFunction) */
+  readonly depsLockFilePath?: string;
 }
 
 /** Key prefix of saga records (`saga#<id>`), taken from lib/core so the fence follows the layout. */

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import * as z from 'zod/mini';
+import { callerFile, recordDefinedIn } from './definition-source.js';
 import { DefinitionError } from './errors.js';
 
 /** The event the reconciler publishes when a saga passes its deadline; every definition has it. */
@@ -172,7 +173,9 @@ export function defineSaga<
   const P extends Readonly<Record<string, ParticipantSpec<EventNameOf<Ev>>>>,
 >(input: SagaDefinitionInput<Ev, P>): SagaDefinition<Ev, P> {
   checkStructure(input as unknown as SagaDefinitionInput);
-  return Object.freeze({ ...input, kind: 'saga-definition' as const });
+  // The calling module is remembered so the CDK constructs can bundle the framework's functions
+  // with this definition (lib/core/definition-source.ts).
+  return Object.freeze(recordDefinedIn({ ...input, kind: 'saga-definition' as const }, callerFile(defineSaga)));
 }
 
 function checkStructure(def: SagaDefinitionInput): void {

@@ -1,4 +1,5 @@
 export * from './definition.js';
+export { definedIn } from './definition-source.js';
 export * from './envelope.js';
 export * from './env.js';
 export * from './errors.js';

@@ -19,6 +19,7 @@ export * from './two-phase-message.js';
 export * from './notifier.js';
 export * from './outcome-api.js';
 export * from './from-env.js';
+export { definitionFromModule, notifierHandlerFor, outcomeApiHandlerFor, reconcilerHandlerFor, relayHandlerFor, trackerHandlerFor } from './entries.js';
 export * from './forward-recovery.js';
 export * from './queue-admin.js';
 export * from './reconciler.js';
