@@ -9,7 +9,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runSimulation } from '../lib/cli/simulate/driver.js';
+import referenceApp from '../lib/cli/reference/app.js';
+import { runAppSimulation } from '../lib/local/simulation/run.js';
 import type { FaultPlan } from '../lib/local/faults.js';
 import { ACCEPTANCE_FAULTS } from './lib/faults.js';
 
@@ -36,7 +37,7 @@ const plan: FaultPlan = scale === undefined ? SOAK_FAULTS : (Object.fromEntries(
 const started = Date.now();
 const log = (text: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${text}\n`);
 log(`soak: ${sagas} sagas, seed ${seed}, ${rate} sagas/virtual s, faults ${JSON.stringify(plan)}`);
-const report = await runSimulation({ sagas, seed, faults: plan, arrivalsPerSecond: rate, progress: log });
+const report = await runAppSimulation(referenceApp, { sagas, seed, faults: plan, arrivalsPerSecond: rate, progress: log });
 const wallSeconds = Math.round((Date.now() - started) / 1000);
 const result = {
   kind: 'soak',

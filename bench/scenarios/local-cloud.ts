@@ -1,4 +1,5 @@
-import { runSimulation } from '../../lib/cli/simulate/driver.js';
+import referenceApp from '../../lib/cli/reference/app.js';
+import { runAppSimulation } from '../../lib/local/simulation/run.js';
 import { customerOf, initialPoints, initialStock, orderSaga, planOrders, referenceParticipants, seedPoints, seedStock } from '../../lib/cli/reference-app.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
 import { ACCEPTANCE_FAULTS } from '../lib/faults.js';
@@ -46,7 +47,7 @@ export async function localCloudSpeed(ctx: BenchContext): Promise<ScenarioResult
   const simulated = ctx.quick ? 400 : 2000;
   ctx.progress(`  saga simulate --sagas ${simulated} with every fault on …`);
   const simStart = performance.now();
-  const report = await runSimulation({ sagas: simulated, seed: 7, faults: ACCEPTANCE_FAULTS });
+  const report = await runAppSimulation(referenceApp, { sagas: simulated, seed: 7, faults: ACCEPTANCE_FAULTS });
   const simSeconds = round((performance.now() - simStart) / 1000, 1);
   return {
     id: '9',

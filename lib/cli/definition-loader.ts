@@ -45,21 +45,40 @@ function registerTsx(): Promise<boolean> {
  * ```
  */
 export async function loadDefinitions(modulePath: string = REFERENCE_DEFINITION_MODULE, name?: string): Promise<AnySagaDefinition[]> {
-  const absolute = resolve(modulePath);
-  if (!existsSync(absolute)) throw new UsageError(`Definition module ${JSON.stringify(modulePath)} does not exist (resolved to ${absolute}).`);
-  const typescript = TYPESCRIPT.test(absolute);
-  const withTsx = typescript && (await registerTsx());
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
-  } catch (error) {
-    const hint = typescript && !withTsx ? ' To load TypeScript modules, install tsx (npm install --save-dev tsx) or point at the compiled .js file.' : '';
-    throw new UsageError(`Could not load ${modulePath}: ${(error as Error).message}.${hint}`);
-  }
+  const mod = await importModule(modulePath, 'Definition module');
   const found = [...new Set(Object.values(mod).filter(isDefinition))];
+  if (isDefinition(mod.default) || (typeof mod.default === 'object' && mod.default !== null && isDefinition((mod.default as { definition?: unknown }).definition))) {
+    // An app module's default export ({ definition, participants, … }) counts too.
+    const def = isDefinition(mod.default) ? mod.default : (mod.default as { definition: AnySagaDefinition }).definition;
+    if (!found.includes(def)) found.push(def);
+  }
   if (found.length === 0) throw new UsageError(`${modulePath} exports no saga definition. Export the result of defineSaga(...).`);
   if (!name) return found;
   const picked = found.filter((d) => d.name === name);
   if (picked.length === 0) throw new UsageError(`${modulePath} has no saga named ${JSON.stringify(name)}; it has: ${found.map((d) => d.name).join(', ')}.`);
   return picked;
+}
+
+/**
+ * Imports a user's JavaScript or TypeScript module (TypeScript through tsx when it is installed),
+ * turning "not found" and load errors into {@link UsageError}s that say what to do. `what` names
+ * the module's role in the messages.
+ */
+export async function importModule(modulePath: string, what: string): Promise<Record<string, unknown>> {
+  const absolute = resolve(modulePath);
+  if (!existsSync(absolute)) throw new UsageError(`${what} ${JSON.stringify(modulePath)} does not exist (resolved to ${absolute}).`);
+  const typescript = TYPESCRIPT.test(absolute);
+  const withTsx = typescript && (await registerTsx());
+  try {
+    return (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  } catch (error) {
+    const hint = typescript && !withTsx ? ' To load TypeScript modules, install tsx (npm install --save-dev tsx) or point at the compiled .js file.' : '';
+    throw new UsageError(`Could not load ${modulePath}: ${(error as Error).message}.${hint}`);
+  }
+}
+
+/** The module to load definitions from: `--app` or the positional module (not both); the reference saga's when neither. */
+export function definitionSource(app: string | undefined, positional: string | undefined): string | undefined {
+  if (app !== undefined && positional !== undefined) throw new UsageError(`give a definition module or --app, not both (got ${JSON.stringify(positional)} and --app ${JSON.stringify(app)}).`);
+  return app ?? positional;
 }

@@ -42,16 +42,29 @@ export const SCARCE_SKU = 'sku-grinder';
  * happy order asks for more points than its customer has (points unavailable → compensated).
  */
 export function planOrders(count: number, options: { readonly points?: boolean } = {}): PlannedOrder[] {
-  return Array.from({ length: count }, (_, i) => {
-    const n = i + 1;
-    const orderId = `order-${String(n).padStart(5, '0')}`;
-    const points = options.points && n % 3 === 0 ? { pointsToRedeem: POINTS_PER_ORDER } : {};
-    if (n % 7 === 0) return { orderId, scenario: 'out-of-stock', sku: SCARCE_SKU, quantity: 50, amountCents: 4_900, ...points };
-    if (n % 5 === 0) return { orderId, scenario: 'card-declined', sku: MAIN_SKU, quantity: 1, amountCents: CARD_LIMIT_CENTS + 10_000 + n, ...points };
-    if (options.points && n % 11 === 0) return { orderId, scenario: 'points-short', sku: MAIN_SKU, quantity: 1, amountCents: 2_000 + n, pointsToRedeem: 1_000_000 };
-    return { orderId, scenario: 'happy', sku: MAIN_SKU, quantity: 1 + (n % 3), amountCents: 1_000 + n * 10, ...points };
-  });
+  return Array.from({ length: count }, (_, i) => plannedOrder(i, options));
 }
+
+/** Order `i` (0-based) of {@link planOrders}: the plan is the same whatever its length. */
+export function plannedOrder(i: number, options: { readonly points?: boolean } = {}): PlannedOrder {
+  const n = i + 1;
+  const orderId = `order-${String(n).padStart(5, '0')}`;
+  const points = options.points && n % 3 === 0 ? { pointsToRedeem: POINTS_PER_ORDER } : {};
+  if (n % 7 === 0) return { orderId, scenario: 'out-of-stock', sku: SCARCE_SKU, quantity: 50, amountCents: 4_900, ...points };
+  if (n % 5 === 0) return { orderId, scenario: 'card-declined', sku: MAIN_SKU, quantity: 1, amountCents: CARD_LIMIT_CENTS + 10_000 + n, ...points };
+  if (options.points && n % 11 === 0) return { orderId, scenario: 'points-short', sku: MAIN_SKU, quantity: 1, amountCents: 2_000 + n, pointsToRedeem: 1_000_000 };
+  return { orderId, scenario: 'happy', sku: MAIN_SKU, quantity: 1 + (n % 3), amountCents: 1_000 + n * 10, ...points };
+}
+
+/** The start payload of a planned order. */
+export const orderPayload = (o: PlannedOrder) => ({
+  orderId: o.orderId,
+  customerId: customerOf(o),
+  sku: o.sku,
+  quantity: o.quantity,
+  amountCents: o.amountCents,
+  ...(o.pointsToRedeem ? { pointsToRedeem: o.pointsToRedeem } : {}),
+});
 
 /** Initial points per customer: enough for every redemption of the plan except the deliberately short ones, plus a little. */
 export function initialPoints(plan: readonly PlannedOrder[]): Record<string, number> {
@@ -171,4 +184,12 @@ export async function readOrder(cloud: LocalCloud, orderId: string): Promise<{ s
     cloud.client.send(new GetCommand({ TableName: cloud.tableName, Key: paymentKey(orderId), ConsistentRead: true })),
   ]);
   return { status: order.Item?.status as string | undefined, payment: payment.Item?.status as string | undefined };
+}
+
+/** Stock for a simulation plan: the main SKU covers `ratio` of its demand, so stock runs out under load. */
+export function simulationStock(plan: readonly PlannedOrder[], ratio: number): Record<string, number> {
+  const stock: Record<string, number> = {};
+  for (const o of plan) stock[o.sku] = (stock[o.sku] ?? 0) + o.quantity;
+  for (const sku of Object.keys(stock)) stock[sku] = sku === MAIN_SKU ? Math.floor(stock[sku]! * ratio) : 5;
+  return stock;
 }

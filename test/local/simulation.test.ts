@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { bufferIO } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/main.js';
-import { runSimulation, type SimulationParts } from '../../lib/cli/simulate/driver.js';
-import { checkReferenceInvariants } from '../../lib/cli/simulate/reference-invariants.js';
+import referenceApp from '../../lib/cli/reference/app.js';
+import { checkReferenceInvariants, simulatedOrders } from '../../lib/cli/simulate/reference-invariants.js';
 import { orderSaga } from '../../lib/cli/reference-app.js';
+import { storedView } from '../../lib/local/app.js';
+import { runAppSimulation, type AppSimulationOptions, type SimulationParts } from '../../lib/local/simulation/run.js';
 import { FAULT_KINDS, NO_FAULTS, type FaultPlan, type InjectedPoison } from '../../lib/local/faults.js';
 import { checkGenericInvariants } from '../../lib/local/simulation/invariants.js';
 import type { StoredData } from '../../lib/local/simulation/stored-data.js';
 import { UNSAFE_breakBarrierForTests } from '../support/unsafe-barrier.js';
+
+const runSimulation = (options: AppSimulationOptions<typeof orderSaga>) => runAppSimulation(referenceApp, options);
+type Figures = { stock: Record<string, { available: number; reserved: number; initial: number }>; money: { capturedCents: number; pointsSpent: number; completedOrderCents: number }; points: { available: number; frozen: number; spent: number; initial: number } };
 
 /** Every fault kind on, at the levels of the acceptance check. */
 const ALL_FAULTS: FaultPlan = { duplicate: 0.1, reorder: 1, crashBeforeCommit: 0.03, crashAfterCommit: 0.03, publishFailure: 0.03, throttle: 0.03, poison: 0.01, stall: 0.01 };
@@ -27,9 +32,10 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
     for (const kind of FAULT_KINDS) expect(report.faults[kind], kind).toBeGreaterThan(0);
     expect(report.faults.publishFailurePermanent).toBeGreaterThan(0);
     // AND what the invariants were computed from adds up
-    for (const s of Object.values(report.stock)) expect(s.available + s.reserved).toBe(s.initial);
-    expect(report.money.capturedCents + report.money.pointsSpent).toBe(report.money.completedOrderCents);
-    expect(report.points.available + report.points.frozen + report.points.spent).toBe(report.points.initial);
+    const figures = report.figures as Figures;
+    for (const s of Object.values(figures.stock)) expect(s.available + s.reserved).toBe(s.initial);
+    expect(figures.money.capturedCents + figures.money.pointsSpent).toBe(figures.money.completedOrderCents);
+    expect(figures.points.available + figures.points.frozen + figures.points.spent).toBe(figures.points.initial);
   }, 900_000);
 
   it('gives byte-identical JSON for the same seed (and another result for another seed)', async () => {
@@ -92,12 +98,12 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
       ...checkGenericInvariants({
         def: orderSaga,
         data: d,
-        sagaIds: parts.orders.map((o) => o.sagaId),
+        sagaIds: parts.started.map((o) => o.sagaId),
         published: options.published ?? published,
         poison: options.poison ?? parts.faults.poison,
         rejectionConsumerOf: (c) => (c === 'tracker' ? 'saga' : c),
       }).violations.map((v) => v.invariant),
-      ...checkReferenceInvariants(d, parts.orders, parts.initialStock, parts.initialPoints).violations.map((v) => v.invariant),
+      ...checkReferenceInvariants(storedView(d, parts.started)).violations.map((v) => v.invariant),
     ];
     /** A deep copy of the stored data with one change. */
     const tampered = (change: (d: StoredData) => void): StoredData => {
@@ -134,7 +140,7 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
     });
 
     it('notices an open saga, a flag without a reason and a saga that ended both ways', () => {
-      const first = parts.orders[0]!.sagaId;
+      const first = simulatedOrders(parts.started)[0]!.sagaId;
       expect(check(tampered((x) => Object.assign(x.sagas.get(first)!, { status: 'running' })))).toContain('saga-ends');
       expect(check(tampered((x) => Object.assign(x.sagas.get(first)!, { status: 'failed-needs-attention', flaggedReason: '' })))).toContain('flag-has-reason');
       const both = tampered((x) => {
@@ -156,7 +162,7 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
     });
 
     it('notices an unsettled TCC reservation, a tracker gap, a saga nobody started and an outcome the data contradicts', () => {
-      const completed = parts.orders.find((o) => data.sagas.get(o.sagaId)?.status === 'completed')!;
+      const completed = simulatedOrders(parts.started).find((o) => data.sagas.get(o.sagaId)?.status === 'completed')!;
       const freeze = (x: StoredData) => x.steps.get(completed.sagaId)!.find((st) => st.participant === 'points')!;
       expect(check(tampered((x) => Object.assign(freeze(x), { state: 'done', confirmEventId: undefined, confirmedAt: undefined })))).toContain('tcc-settled');
       const row = data.outbox.find((r) => r.sagaId === completed.sagaId && r.envelopeEventId)!;
@@ -171,7 +177,7 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
 
     it('notices a business effect without its step (a forward step that ran after its compensation, or around its barrier)', () => {
       // An out-of-stock order never reached the order participant: createOrder has no step record.
-      const order = parts.orders.find((o) => !data.steps.get(o.sagaId)?.some((s) => s.participant === 'order' && s.step === 'createOrder'))!;
+      const order = simulatedOrders(parts.started).find((o) => !data.steps.get(o.sagaId)?.some((s) => s.participant === 'order' && s.step === 'createOrder'))!;
       const d = tampered((x) => x.items.set(`order#order#${order.orderId}`, [{ pk: `order#order#${order.orderId}`, sk: 'order', orderId: order.orderId, sagaId: order.sagaId, status: 'created', amountCents: order.amountCents }]));
       expect(check(d)).toContain('effects-match-barriers');
     });

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { NO_FAULTS, type FaultPlan } from '../../local/faults.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
-import { runSimulation, type SimulationReport } from '../simulate/driver.js';
+import { runAppSimulation, type SimulationReport } from '../../local/simulation/run.js';
+import { APP_USAGE, loadApp } from '../app-loader.js';
 
 /** Fault flags: CLI name → fault plan field. Each takes a probability per opportunity. */
 const FAULT_FLAGS = {
@@ -47,16 +48,18 @@ const positiveInt = (raw: string | undefined, flag: string, fallback: number): n
 
 export const simulateCommand: Command = {
   name: 'simulate',
-  summary: 'run the reference app under seeded fault injection and check the invariants on the stored data',
+  summary: 'run a saga app (default: the reference order saga) under seeded fault injection and check the invariants on the stored data',
   usage:
-    'saga simulate [--sagas N (200)] [--seed S (1)] [--duplicate P] [--reorder [P]] [--crash-before-commit P] [--crash-after-commit P] ' +
+    'saga simulate [--app <module>] [--sagas N (200)] [--seed S (1)] [--duplicate P] [--reorder [P]] [--crash-before-commit P] [--crash-after-commit P] ' +
     '[--publish-failure P] [--throttle P] [--poison P] [--stall P] [--all-faults P] [--rate SAGAS_PER_SECOND (20)] [--concurrency C (2)] [--json]\n' +
+    `  ${APP_USAGE}\n` +
     '  C is how many invocations of one participant may run at once, interleaved at their DynamoDB calls by the seed.\n' +
     '  P is a probability per opportunity (0–1). Exit code 1 if any invariant is violated or any saga is left open.',
   async run(argv, io) {
     const { values } = parseArgs({
       args: normalizeArgs(argv),
       options: {
+        app: { type: 'string' },
         sagas: { type: 'string' },
         seed: { type: 'string' },
         rate: { type: 'string' },
@@ -78,8 +81,9 @@ export const simulateCommand: Command = {
       plan[field] = typeof given === 'string' ? probability(given, flag) : all;
     }
     const err = (text: string) => io.err(text);
-    err(`Simulating ${sagas} sagas, seed ${seed}, faults ${JSON.stringify(plan)} …`);
-    const report = await runSimulation({ sagas, seed, faults: plan, arrivalsPerSecond: rate, concurrency, progress: err });
+    const app = await loadApp(values.app);
+    err(`Simulating ${sagas} sagas of "${app.definition.name}", seed ${seed}, faults ${JSON.stringify(plan)} …`);
+    const report = await runAppSimulation(app, { sagas, seed, faults: plan, arrivalsPerSecond: rate, concurrency, progress: err });
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else printReport(io, report);
     return report.violations.length === 0 && report.summary.open === 0 ? 0 : 1;
@@ -87,14 +91,12 @@ export const simulateCommand: Command = {
 };
 
 function printReport(io: CliIO, r: SimulationReport): void {
-  io.out(`\nSimulation of ${r.sagas} sagas, seed ${r.seed} (${r.virtualSeconds} s of virtual time, ${r.deliveries} deliveries)`);
+  io.out(`\nSimulation of ${r.sagas} sagas of "${r.saga}", seed ${r.seed} (${r.virtualSeconds} s of virtual time, ${r.deliveries} deliveries)`);
   io.out('\n  sagas        ' + Object.entries(r.summary).map(([k, v]) => `${k}=${v}`).join('  '));
   io.out('  faults       ' + Object.entries(r.faults).map(([k, v]) => `${k}=${v}`).join('  '));
   io.out('  dead letters redriven ' + JSON.stringify(r.deadLetters.redriven) + ', remaining ' + JSON.stringify(r.deadLetters.remaining));
   io.out(`  reconciler   runs=${r.reconciler.runs} timeouts=${r.reconciler.timeoutsPublished} republished=${r.reconciler.republished} flagged=${r.reconciler.flagged}`);
-  for (const [sku, s] of Object.entries(r.stock)) io.out(`  stock ${sku.padEnd(14)} initial=${s.initial} available=${s.available} reserved=${s.reserved} sold=${s.soldToCompletedOrders}`);
-  io.out(`  points       initial=${r.points.initial} available=${r.points.available} frozen=${r.points.frozen} spent=${r.points.spent} (${r.points.customers} customers)`);
-  io.out(`  money        captured=${r.money.capturedCents} refunded=${r.money.refundedCents} points spent=${r.money.pointsSpent} completed orders=${r.money.completedOrderCents} (cents)`);
+  for (const [name, value] of Object.entries(r.figures)) io.out(`  ${name.padEnd(12)} ${figureText(value)}`);
   io.out(`\n  ${r.invariantsChecked.length} invariants checked on ${r.storedItems} stored items.`);
   if (r.violations.length === 0) {
     io.out(r.summary.open === 0 ? '  No violations; every saga ended.' : `  No violations, but ${r.summary.open} saga(s) are open: ${r.openSagas.join(', ')}`);
@@ -102,4 +104,12 @@ function printReport(io: CliIO, r: SimulationReport): void {
   }
   io.out(`  VIOLATIONS: ${JSON.stringify(r.violationCounts)}`);
   for (const v of r.violations.slice(0, 30)) io.out(`   - [${v.invariant}] ${v.sagaId ?? ''} ${v.subject ?? ''}: ${v.message}`);
+}
+
+/** One figure of the app's `summarize` on one line: `key=value` pairs for flat objects, else JSON. */
+function figureText(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Object.entries(value)
+    .map(([k, v]) => (typeof v === 'object' && v !== null ? `${k}: ${figureText(v)}` : `${k}=${String(v)}`))
+    .join('  ');
 }

@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util';
 import { verifyDefinition } from '../../core/verify/index.js';
-import { loadDefinitions } from '../definition-loader.js';
+import { definitionSource, loadDefinitions } from '../definition-loader.js';
 import type { Command } from '../io.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'check saga definitions for choreography mistakes (exit 1 on errors)',
-  usage: 'saga verify [definition-module.ts] [--saga <name>] [--json]',
+  usage: 'saga verify [definition-module.ts | --app <module>] [--saga <name>] [--json]',
   async run(argv, io) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { saga: { type: 'string' }, json: { type: 'boolean', default: false } } });
-    const defs = await loadDefinitions(positionals[0], values.saga);
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { app: { type: 'string' }, saga: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    const defs = await loadDefinitions(definitionSource(values.app, positionals[0]), values.saga);
     let errors = 0;
     const report = defs.map((def) => {
       const findings = verifyDefinition(def);

@@ -1,7 +1,8 @@
 import { orderKey, paymentKey, pointsAccountKey, stockKey } from '../../../functions/order/index.js';
-import type { StoredData, StoredStep } from '../../local/simulation/stored-data.js';
+import type { StoredView } from '../../local/app.js';
+import type { StoredStep } from '../../local/simulation/stored-data.js';
 import type { Violation } from '../../local/simulation/invariants.js';
-import type { PlannedOrder } from '../reference-app.js';
+import { plannedOrder, type PlannedOrder } from '../reference-app.js';
 
 /** Invariants of the reference order application, checked on its stored business items. */
 export const REFERENCE_INVARIANTS = [
@@ -30,19 +31,43 @@ export interface ReferenceFigures {
   readonly money: { capturedCents: number; refundedCents: number; pointsSpent: number; completedOrderCents: number; heldByFlaggedSagasCents: number };
 }
 
-type Item = Record<string, unknown>;
+type Item = Readonly<Record<string, unknown>>;
 
-const one = (data: StoredData, key: { pk: string; sk: string }): Item | undefined => data.items.get(key.pk)?.find((i) => i.sk === key.sk);
 const stepOf = (steps: readonly StoredStep[] | undefined, participant: string, step: string) => steps?.find((s) => s.participant === participant && s.step === step);
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
 
-/** Checks the reference application's invariants; returns the violations and the figures they were computed from. */
-export function checkReferenceInvariants(
-  data: StoredData,
-  orders: readonly SimulatedOrder[],
-  initialStock: Readonly<Record<string, number>>,
-  initialPoints: Readonly<Record<string, number>> = {},
-): { violations: Violation[]; figures: ReferenceFigures } {
+/** The orders a run started, rebuilt from their start payloads and their place in the plan. */
+export function simulatedOrders(started: StoredView['started']): SimulatedOrder[] {
+  return started.map(({ index, sagaId, payload }) => {
+    const p = payload as { orderId: string; customerId: string; sku: string; quantity: number; amountCents: number; pointsToRedeem?: number };
+    const planned = plannedOrder(index, { points: true });
+    return { orderId: p.orderId, scenario: planned.scenario, sku: p.sku, quantity: p.quantity, amountCents: p.amountCents, ...(p.pointsToRedeem ? { pointsToRedeem: p.pointsToRedeem } : {}), sagaId, customerId: p.customerId };
+  });
+}
+
+const checked = new WeakMap<StoredView, { violations: Violation[]; figures: ReferenceFigures }>();
+
+/**
+ * Checks the reference application's invariants on a run's stored data (computed once per view;
+ * the app module's named invariants each pick theirs); returns the violations and the figures
+ * they were computed from. Initial stock and points are the `initial` the seed wrote on each item.
+ */
+export function checkReferenceInvariants(view: StoredView): { violations: Violation[]; figures: ReferenceFigures } {
+  const cached = checked.get(view);
+  if (cached) return cached;
+  const byKey = new Map<string, Item>();
+  const initialStock: Record<string, number> = {};
+  const initialPoints: Record<string, number> = {};
+  for (const participant of ['inventory', 'order', 'payment', 'points']) {
+    for (const item of view.items(participant)) {
+      byKey.set(`${String(item.pk)}\u0000${String(item.sk)}`, item);
+      if (participant === 'inventory' && typeof item.sku === 'string') initialStock[item.sku] = num(item.initial);
+      if (participant === 'points' && typeof item.customerId === 'string') initialPoints[item.customerId] = num(item.initial);
+    }
+  }
+  const one = (key: { pk: string; sk: string }): Item | undefined => byKey.get(`${key.pk}\u0000${key.sk}`);
+  const orders = simulatedOrders(view.started);
+  const statusOf = new Map(view.sagas.map((s) => [s.sagaId, s.status]));
   const violations: Violation[] = [];
   const add = (invariant: (typeof REFERENCE_INVARIANTS)[number], message: string, where: { sagaId?: string; subject?: string } = {}) => violations.push({ invariant, ...where, message });
 
@@ -58,8 +83,8 @@ export function checkReferenceInvariants(
 
   for (const o of orders) {
     const where = { sagaId: o.sagaId, subject: o.orderId };
-    const status = data.sagas.get(o.sagaId)?.status;
-    const steps = data.steps.get(o.sagaId);
+    const status = statusOf.get(o.sagaId);
+    const steps = view.steps(o.sagaId);
     const reserve = stepOf(steps, 'inventory', 'reserveStock');
     const create = stepOf(steps, 'order', 'createOrder');
     const complete = stepOf(steps, 'order', 'completeOrder');
@@ -74,8 +99,8 @@ export function checkReferenceInvariants(
       const bucket = freeze.state === 'done' ? frozenBySteps : freeze.state === 'confirmed' ? spentBySteps : undefined;
       if (bucket) bucket[o.customerId] = (bucket[o.customerId] ?? 0) + orderPoints;
     }
-    const order = one(data, orderKey(o.orderId));
-    const payment = one(data, paymentKey(o.orderId));
+    const order = one(orderKey(o.orderId));
+    const payment = one(paymentKey(o.orderId));
 
     if (reserve?.state === 'done' || reserve?.state === 'compensated') {
       const d = reserve.data ?? {};
@@ -130,7 +155,7 @@ export function checkReferenceInvariants(
 
   const points = { initial: 0, available: 0, frozen: 0, spent: 0, customers: 0 };
   for (const [customerId, initial] of Object.entries(initialPoints)) {
-    const item = one(data, pointsAccountKey(customerId));
+    const item = one(pointsAccountKey(customerId));
     const available = num(item?.available);
     const frozen = num(item?.frozen);
     const spent = num(item?.spent);
@@ -148,7 +173,7 @@ export function checkReferenceInvariants(
 
   const stock: ReferenceFigures['stock'] = {};
   for (const [sku, initial] of Object.entries(initialStock)) {
-    const item = one(data, stockKey(sku));
+    const item = one(stockKey(sku));
     const available = num(item?.available);
     const reserved = num(item?.reserved);
     stock[sku] = { initial, available, reserved, soldToCompletedOrders: soldBySku[sku] ?? 0 };
@@ -157,5 +182,7 @@ export function checkReferenceInvariants(
     if (!(available >= 0) || !(reserved >= 0)) add('stock-conserved', `negative stock: available ${available}, reserved ${reserved}`, { subject });
     if (reserved !== (reservedBySteps[sku] ?? 0)) add('stock-conserved', `reserved ${reserved} ≠ ${reservedBySteps[sku] ?? 0}, the sum of reservations whose step is done`, { subject });
   }
-  return { violations, figures: { stock, points, money: { capturedCents: captured, refundedCents: 0, pointsSpent: pointsSpentByOrders, completedOrderCents: completedCents, heldByFlaggedSagasCents: heldByFlagged } } };
+  const result = { violations, figures: { stock, points, money: { capturedCents: captured, refundedCents: 0, pointsSpent: pointsSpentByOrders, completedOrderCents: completedCents, heldByFlaggedSagasCents: heldByFlagged } } };
+  checked.set(view, result);
+  return result;
 }

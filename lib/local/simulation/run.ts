@@ -1,14 +1,16 @@
+import type { AnySagaDefinition } from '../../core/definition.js';
 import { TRACKER_CONSUMER } from '../../runtime/tracker.js';
-import { LocalCloud, TRACKER } from '../../local/cloud.js';
-import { FAULT_KINDS, FaultInjector, type FaultPlan } from '../../local/faults.js';
-import { scheduleReconciler, type LocalReconciler } from '../../local/reconciler-schedule.js';
-import { checkGenericInvariants, GENERIC_INVARIANTS, type SagaSummary, type Violation } from '../../local/simulation/invariants.js';
-import { readStoredData, type StoredData } from '../../local/simulation/stored-data.js';
-import { customerOf, initialPoints, MAIN_SKU, orderSaga, planOrders, referenceParticipants, seedPoints, seedStock, type PlannedOrder } from '../reference-app.js';
-import type { OrderSaga } from '../../../functions/order/index.js';
-import { checkReferenceInvariants, REFERENCE_INVARIANTS, type ReferenceFigures, type SimulatedOrder } from './reference-invariants.js';
+import type { SagaApp, StartedSaga } from '../app.js';
+import { seedDataFor } from '../app.js';
+import { LocalCloud, TRACKER } from '../cloud.js';
+import { FAULT_KINDS, FaultInjector, type FaultPlan } from '../faults.js';
+import { SeededRandom } from '../random.js';
+import { scheduleReconciler, type LocalReconciler } from '../reconciler-schedule.js';
+import { checkAppInvariants, type AppCheckResult } from './check.js';
+import type { SagaSummary, Violation } from './invariants.js';
+import { readStoredData, type StoredData } from './stored-data.js';
 
-export interface SimulationOptions {
+export interface AppSimulationOptions<D extends AnySagaDefinition = AnySagaDefinition> {
   readonly sagas: number;
   readonly seed: number;
   readonly faults: FaultPlan;
@@ -18,8 +20,6 @@ export interface SimulationOptions {
   readonly concurrency?: number;
   /** Sagas started per second of virtual time. @default 20 */
   readonly arrivalsPerSecond?: number;
-  /** Stock of the main SKU as a fraction of what all its orders ask for (< 1: some orders find none left). @default 0.8 */
-  readonly stockRatio?: number;
   /** Operator action once the faults stop: move every DLQ's messages back to its queue. @default true */
   readonly redriveDeadLetters?: boolean;
   /** Progress lines (to stderr in the CLI). */
@@ -28,22 +28,23 @@ export interface SimulationOptions {
    * Adjusts the cloud before any saga starts. Tests use it to install deliberately broken
    * components and check that the invariant checker notices; never needed otherwise.
    */
-  readonly configureCloud?: (cloud: LocalCloud<OrderSaga>) => void;
+  readonly configureCloud?: (cloud: LocalCloud<D>) => void;
   /** Looks at the cloud and the stored data after the checks, before the cloud stops (debugging, tests). */
-  readonly inspect?: (cloud: LocalCloud<OrderSaga>, data: StoredData, report: SimulationReport, parts: SimulationParts) => Promise<void> | void;
+  readonly inspect?: (cloud: LocalCloud<D>, data: StoredData, report: SimulationReport, parts: SimulationParts) => Promise<void> | void;
 }
 
-/** What a simulation ran with, for {@link SimulationOptions.inspect}. */
+/** What a simulation ran with, for {@link AppSimulationOptions.inspect}. */
 export interface SimulationParts {
   readonly reconciler: LocalReconciler;
   readonly faults: FaultInjector;
-  readonly orders: readonly SimulatedOrder[];
-  readonly initialStock: Readonly<Record<string, number>>;
-  readonly initialPoints: Readonly<Record<string, number>>;
+  /** The sagas started, in order, with their start payloads. */
+  readonly started: readonly StartedSaga[];
 }
 
 /** The result of a simulation: deterministic for a seed (no wall-clock values, no table names). */
 export interface SimulationReport {
+  /** The saga simulated. */
+  readonly saga: string;
   readonly summary: SagaSummary;
   /** Faults injected, by kind (plus finer counters, e.g. `publishFailurePermanent`). */
   readonly faults: Record<string, number>;
@@ -53,12 +54,12 @@ export interface SimulationReport {
   /** Invocations of one consumer that could run at once. */
   readonly concurrency: number;
   readonly plan: FaultPlan;
+  /** Every invariant checked: the generic ones, then the app's own. */
   readonly invariantsChecked: readonly string[];
   /** Violations by invariant (the list above is capped at {@link MAX_LISTED_VIOLATIONS}). */
   readonly violationCounts: Record<string, number>;
-  readonly stock: ReferenceFigures['stock'];
-  readonly points: ReferenceFigures['points'];
-  readonly money: ReferenceFigures['money'];
+  /** The app's own figures (`summarize`), e.g. stock and money totals. */
+  readonly figures: Record<string, unknown>;
   readonly poison: { readonly injected: number; readonly byReason: Record<string, number> };
   readonly deadLetters: { readonly redriven: Record<string, number>; readonly remaining: Record<string, number> };
   readonly relay: { readonly recordsGivenUp: number };
@@ -78,26 +79,34 @@ const RECONCILER_EVERY_MS = 60_000;
 const SETTLE_IDLE_PASSES = 3;
 /** … or after this many passes in all. */
 const MAX_SETTLE_PASSES = 30;
+/** Seed offset of the scenario stream, so scenarios do not shift when the cloud draws more numbers. */
+const SCENARIO_STREAM = 0x5ce4a710;
 
 /**
- * Runs the reference order application on the local cloud under injected faults, then lets the
- * system heal and checks the invariants on the data it stored:
+ * Runs a saga app on the local cloud under injected faults, lets the system heal, and checks the
+ * generic invariants and the app's own on the data it stored:
  *
- * 1. **storm** — sagas arrive at `arrivalsPerSecond`; every fault knob is live; the reconciler runs
- *    on its schedule; the run continues until the system is quiet;
+ * 1. **storm** — sagas (`app.scenario(i, random)`) arrive at `arrivalsPerSecond`; every fault knob
+ *    is live; the reconciler runs on its schedule; the run continues until the system is quiet;
  * 2. **heal** — faults stop (stalled participants answer again), an operator redrives the DLQs,
  *    and the clock moves past every deadline while the reconciler finishes its work;
  * 3. **settle** — the reconciler keeps its schedule until a few passes in a row find nothing to
  *    repair (it republishes what ended sagas left unpublished a quiet period late);
- * 4. **check** — one consistent scan of the table, judged by the generic and the application's
- *    invariants.
+ * 4. **check** — one consistent scan of the table, judged by the invariants.
+ *
+ * @example
+ * ```ts
+ * const report = await runAppSimulation(app, { sagas: 200, seed: 7, faults: { ...NO_FAULTS, duplicate: 0.1 } });
+ * if (report.violations.length > 0 || report.summary.open > 0) process.exitCode = 1;
+ * ```
  */
-export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
+export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp<D>, options: AppSimulationOptions<D>): Promise<SimulationReport> {
   const progress = options.progress ?? (() => undefined);
+  const def = app.definition;
   const faults = new FaultInjector(options.faults, options.seed);
   const cloud = await LocalCloud.start({
-    definition: orderSaga,
-    participants: referenceParticipants,
+    definition: def,
+    participants: app.participants,
     seed: options.seed,
     commitFaults: faults.commitFaults,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -113,11 +122,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     faults.attach(cloud);
     options.configureCloud?.(cloud);
     const reconciler = scheduleReconciler(cloud, { everyMs: RECONCILER_EVERY_MS });
-    const plan = planOrders(options.sagas, { points: true });
-    const stock = simulationStock(plan, options.stockRatio ?? 0.8);
-    const points = initialPoints(plan);
-    await seedStock(cloud, stock);
-    await seedPoints(cloud, points);
+    const scenarios = new SeededRandom(options.seed ^ SCENARIO_STREAM);
+    const random = () => scenarios.next();
+    await app.seed?.(seedDataFor(def, cloud.client, cloud.tableName), { sagas: options.sagas, random });
     const startedAt = cloud.clock.now();
     let deliveries = 0;
     // Long phases report every few thousand deliveries, so a big run never looks hung.
@@ -133,20 +140,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     };
 
     // 1. Storm.
-    const orders: SimulatedOrder[] = [];
+    const started: StartedSaga[] = [];
     const perWave = Math.max(1, Math.round(options.arrivalsPerSecond ?? 20));
-    for (let next = 0; next < plan.length; next += perWave) {
-      for (const o of plan.slice(next, next + perWave)) {
-        const customerId = customerOf(o);
-        const { sagaId } = await cloud.startSaga({ orderId: o.orderId, customerId, sku: o.sku, quantity: o.quantity, amountCents: o.amountCents, ...(o.pointsToRedeem ? { pointsToRedeem: o.pointsToRedeem } : {}) });
-        orders.push({ ...o, sagaId, customerId });
+    for (let next = 0; next < options.sagas; next += perWave) {
+      for (let index = next; index < Math.min(options.sagas, next + perWave); index++) {
+        const payload = app.scenario(index, random);
+        const { sagaId } = await cloud.startSaga(payload);
+        started.push({ index, sagaId, payload });
       }
       const waveAt = cloud.clock.now() + 1000;
       await run(1000);
       cloud.clock.advanceTo(waveAt);
-      if ((next / perWave) % 10 === 9) progress(`  started ${orders.length}/${plan.length} sagas, ${deliveries} deliveries, virtual time +${Math.round((cloud.clock.now() - startedAt) / 1000)} s`);
+      if ((next / perWave) % 10 === 9) progress(`  started ${started.length}/${options.sagas} sagas, ${deliveries} deliveries, virtual time +${Math.round((cloud.clock.now() - startedAt) / 1000)} s`);
     }
-    progress(`All ${orders.length} sagas started; running until quiet under faults …`);
+    progress(`All ${started.length} sagas started; running until quiet under faults …`);
     await run(30 * 60_000, 'storm');
 
     // 2. Heal: the storm passes, an operator redrives the DLQs, deadlines pass, the reconciler finishes.
@@ -155,7 +162,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     if (options.redriveDeadLetters !== false) for (const [name, c] of cloud.consumers) if (c.dlq.size > 0) redriven[name] = c.dlq.moveAllTo(c.queue);
     progress(`Faults healed; redrove ${Object.values(redriven).reduce((a, b) => a + b, 0)} dead letters; letting deadlines pass and the reconciler finish …`);
     await run(30 * 60_000, 'healing');
-    cloud.clock.advance((orderSaga.deadlineSeconds + 60) * 1000);
+    cloud.clock.advance((def.deadlineSeconds + 60) * 1000);
     await run(30 * 60_000, 'after the deadline');
 
     // 3. Settle. The run is quiet once no saga is open, but the reconciler still repairs what
@@ -172,41 +179,28 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // 4. Check the stored data.
     progress('Checking invariants on the stored data …');
     const data = await readStoredData(cloud.client, cloud.tableName);
-    const generic = checkGenericInvariants({
-      def: orderSaga,
+    const checked = await checkAppInvariants(app, {
       data,
-      sagaIds: orders.map((o) => o.sagaId),
+      started,
       published,
       poison: faults.poison,
       rejectionConsumerOf: (consumer) => (consumer === TRACKER ? TRACKER_CONSUMER : consumer),
     });
-    const reference = checkReferenceInvariants(data, orders, stock, points);
-    const violations = [...generic.violations, ...reference.violations];
-    const report = buildReport({ options, faults, cloud, reconciler, generic, reference, violations, orders, redriven, deliveries, startedAt, storedItems: data.itemCount });
-    await options.inspect?.(cloud, data, report, { reconciler, faults, orders, initialStock: stock, initialPoints: points });
+    const report = buildReport({ options, saga: def.name, faults, cloud, reconciler, checked, redriven, deliveries, startedAt, storedItems: data.itemCount });
+    await options.inspect?.(cloud, data, report, { reconciler, faults, started });
     return report;
   } finally {
     await cloud.stop();
   }
 }
 
-/** Stock for a plan: the main SKU covers `ratio` of its demand, so stock runs out under load. */
-export function simulationStock(plan: readonly PlannedOrder[], ratio: number): Record<string, number> {
-  const stock: Record<string, number> = {};
-  for (const o of plan) stock[o.sku] = (stock[o.sku] ?? 0) + o.quantity;
-  for (const sku of Object.keys(stock)) stock[sku] = sku === MAIN_SKU ? Math.floor(stock[sku]! * ratio) : 5;
-  return stock;
-}
-
 interface ReportInput {
-  readonly options: SimulationOptions;
+  readonly options: AppSimulationOptions<never>;
+  readonly saga: string;
   readonly faults: FaultInjector;
-  readonly cloud: LocalCloud<OrderSaga>;
+  readonly cloud: LocalCloud<AnySagaDefinition>;
   readonly reconciler: LocalReconciler;
-  readonly generic: ReturnType<typeof checkGenericInvariants>;
-  readonly reference: ReturnType<typeof checkReferenceInvariants>;
-  readonly violations: readonly Violation[];
-  readonly orders: readonly SimulatedOrder[];
+  readonly checked: AppCheckResult;
   readonly redriven: Record<string, number>;
   readonly deliveries: number;
   readonly startedAt: number;
@@ -214,8 +208,9 @@ interface ReportInput {
 }
 
 function buildReport(r: ReportInput): SimulationReport {
+  const { violations } = r.checked;
   const violationCounts: Record<string, number> = {};
-  for (const v of r.violations) violationCounts[v.invariant] = (violationCounts[v.invariant] ?? 0) + 1;
+  for (const v of violations) violationCounts[v.invariant] = (violationCounts[v.invariant] ?? 0) + 1;
   const byReason: Record<string, number> = {};
   for (const p of r.faults.poison) byReason[p.expectedReason] = (byReason[p.expectedReason] ?? 0) + 1;
   const remaining: Record<string, number> = {};
@@ -226,24 +221,23 @@ function buildReport(r: ReportInput): SimulationReport {
   for (const kind of FAULT_KINDS) faults[kind] = r.faults.counts[kind] ?? 0;
   for (const [k, v] of Object.entries(r.faults.counts).sort(([a], [b]) => a.localeCompare(b))) if (!(k in faults)) faults[k] = v;
   return {
-    summary: r.generic.summary,
+    summary: r.checked.summary,
     faults,
-    violations: r.violations.slice(0, MAX_LISTED_VIOLATIONS),
+    violations: violations.slice(0, MAX_LISTED_VIOLATIONS),
     seed: r.options.seed,
     sagas: r.options.sagas,
+    saga: r.saga,
     concurrency: r.options.concurrency ?? 2,
     plan: r.options.faults,
-    invariantsChecked: [...GENERIC_INVARIANTS, ...REFERENCE_INVARIANTS],
+    invariantsChecked: r.checked.checked,
     violationCounts,
-    stock: r.reference.figures.stock,
-    points: r.reference.figures.points,
-    money: r.reference.figures.money,
+    figures: r.checked.figures,
     poison: { injected: r.faults.poison.length, byReason: sortKeys(byReason) },
     deadLetters: { redriven: r.redriven, remaining },
     relay: { recordsGivenUp: r.cloud.relayFailures.reduce((n, f) => n + f.records, 0) },
     reconciler: { runs: r.reconciler.runs.length, timeoutsPublished: sum((s) => s.timeoutsPublished), republished: sum((s) => s.republished), flagged: sum((s) => s.flagged) },
     outcomes: sortKeys(outcomes),
-    openSagas: r.generic.openSagas.slice(0, 20),
+    openSagas: r.checked.openSagas.slice(0, 20),
     virtualSeconds: Math.round((r.cloud.clock.now() - r.startedAt) / 1000),
     deliveries: r.deliveries,
     storedItems: r.storedItems,
