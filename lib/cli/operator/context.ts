@@ -25,6 +25,8 @@ export interface OperatorContext {
 export interface ConnectionFlags {
   readonly table?: string;
   readonly definition?: string;
+  /** An app module (`--app`): its definition is used, as with `--definition`. */
+  readonly app?: string;
   readonly saga?: string;
   readonly dlqUrls?: string;
   readonly queueUrls?: string;
@@ -33,13 +35,14 @@ export interface ConnectionFlags {
 export const CONNECTION_OPTIONS = {
   table: { type: 'string' },
   definition: { type: 'string' },
+  app: { type: 'string' },
   saga: { type: 'string' },
   'dlq-urls': { type: 'string' },
   'queue-urls': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
-export const CONNECTION_USAGE = `[--definition <module.ts>] [--saga <name>] [--table <name> (${ENV.TABLE_NAME})] [--dlq-urls <json> (${ENV.DLQ_URLS})] [--queue-urls <json> (${ENV.QUEUE_URLS})] [--json]`;
+export const CONNECTION_USAGE = `[--definition <module.ts> | --app <module>] [--saga <name>] [--table <name> (${ENV.TABLE_NAME})] [--dlq-urls <json> (${ENV.DLQ_URLS})] [--queue-urls <json> (${ENV.QUEUE_URLS})] [--json]`;
 
 export type ContextFactory = (flags: ConnectionFlags) => Promise<OperatorContext>;
 
@@ -50,7 +53,8 @@ export type ContextFactory = (flags: ConnectionFlags) => Promise<OperatorContext
  * reference order saga).
  */
 export async function awsOperatorContext(flags: ConnectionFlags, env: Readonly<Record<string, string | undefined>> = process.env): Promise<OperatorContext> {
-  const defs = await loadDefinitions(flags.definition, flags.saga);
+  if (flags.app !== undefined && flags.definition !== undefined) throw new UsageError('give --definition or --app, not both.');
+  const defs = await loadDefinitions(flags.app ?? flags.definition, flags.saga);
   if (defs.length > 1) throw new UsageError(`The module exports ${defs.length} sagas (${defs.map((d) => d.name).join(', ')}); pick one with --saga.`);
   const tableName = flags.table ?? env[ENV.TABLE_NAME];
   if (!tableName) throw new UsageError(`No table: pass --table or set ${ENV.TABLE_NAME} (the stack output of the Choreography construct).`);
@@ -71,7 +75,7 @@ export async function awsOperatorContext(flags: ConnectionFlags, env: Readonly<R
 export function connectionFlags(values: Record<string, unknown>): ConnectionFlags {
   const pick = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const flags: Record<string, string> = {};
-  for (const [key, flag] of [['table', 'table'], ['definition', 'definition'], ['saga', 'saga'], ['dlqUrls', 'dlq-urls'], ['queueUrls', 'queue-urls']] as const) {
+  for (const [key, flag] of [['table', 'table'], ['definition', 'definition'], ['app', 'app'], ['saga', 'saga'], ['dlqUrls', 'dlq-urls'], ['queueUrls', 'queue-urls']] as const) {
     const v = pick(flag);
     if (v !== undefined) flags[key] = v;
   }
