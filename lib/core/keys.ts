@@ -66,6 +66,14 @@ export const STARTS_SHARD = 'open#starts';
  * (lib/runtime/reconciler-unpublished.ts).
  */
 export const UNPUBLISHED_SHARD = 'open#unpublished';
+/**
+ * `open#ended`: sagas that ended (completed or compensated) and whose outboxes the reconciler has
+ * not audited yet. A quiet period after the end it checks each once for rows whose events never
+ * reached the timeline — a stream record that aged out or was dropped, a relay that timed out
+ * mid-batch, a disabled event source leave no note of their own — republishes them, then takes
+ * the saga out of the index (lib/runtime/reconciler-ended.ts).
+ */
+export const ENDED_SHARD = 'open#ended';
 /** Partition of the relay's notes (one item per row it could not publish); the reconciler settles them. */
 export const UNPUBLISHED_PARTITION = 'relay#unpublished';
 /** The regular shards of open sagas, in the order the reconciler reads them. */

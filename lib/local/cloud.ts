@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DynamoDBRecord, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AnySagaDefinition, ParticipantNameOf, PayloadOf } from '../core/definition.js';
 import { KEY, OPEN_SHARDS, OUTBOX_STREAM_FILTER } from '../core/keys.js';
 import { participantNames, sourcePrefixFor, subscriptionPattern, subscriptionsOf } from '../core/model.js';
@@ -247,6 +247,11 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
 
   /** Hook before a consumer is invoked with a batch; return false to leave the batch undelivered (stall). */
   beforeInvoke: (consumer: string, messages: LocalMessage[]) => boolean = () => true;
+  /**
+   * The outbox stream records the relay gets of each batch the stream returns; the others are
+   * skipped for good, like records that aged out of the stream (fault injection). @default all
+   */
+  streamRecordFilter: (records: DynamoDBRecord[]) => DynamoDBRecord[] = (records) => records;
 
   /**
    * One unit of work: a relay batch; or, one invocation at a time, one consumer batch; or, with
@@ -256,7 +261,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   async step(): Promise<boolean> {
     await this.poller.fetch();
     if (this.poller.pending > 0) this.simulateDuration();
-    if (await this.poller.deliver(this.relay)) return true;
+    if (await this.poller.deliver((event) => this.relay({ ...event, Records: this.streamRecordFilter(event.Records) }))) return true;
     if (this.concurrency === 1) {
       const ready = [...this.consumers.values()].filter((c) => c.queue.hasVisible());
       if (ready.length === 0) return false;

@@ -23,6 +23,7 @@ import { SeededRandom } from './random.js';
  * | `throttle` | a DynamoDB call made by a consumer | `ThrottlingException` / `ProvisionedThroughputExceededException`, or a transaction cancelled with `TransactionConflict` |
  * | `poison` | a message delivery | a malformed message derived from it is put in the same queue |
  * | `stall` | a saga starting (the first delivery of its start event) | a random participant stops answering for 10–60 s: every batch it receives meanwhile times out and comes back after the visibility timeout, so deadlines fire |
+ * | `dropStreamRecord` | an outbox record on the table's stream | the stream skips it, as a record that aged out of the 24-hour retention or a disabled event source would: the relay never sees it and leaves no note |
  */
 export interface FaultPlan {
   readonly duplicate: number;
@@ -33,10 +34,12 @@ export interface FaultPlan {
   readonly throttle: number;
   readonly poison: number;
   readonly stall: number;
+  /** @default 0 (optional, so plans written before it still type-check) */
+  readonly dropStreamRecord?: number;
 }
 export type FaultKind = keyof FaultPlan;
-export const FAULT_KINDS: readonly FaultKind[] = ['duplicate', 'reorder', 'crashBeforeCommit', 'crashAfterCommit', 'publishFailure', 'throttle', 'poison', 'stall'];
-export const NO_FAULTS: FaultPlan = { duplicate: 0, reorder: 0, crashBeforeCommit: 0, crashAfterCommit: 0, publishFailure: 0, throttle: 0, poison: 0, stall: 0 };
+export const FAULT_KINDS: readonly FaultKind[] = ['duplicate', 'reorder', 'crashBeforeCommit', 'crashAfterCommit', 'publishFailure', 'throttle', 'poison', 'stall', 'dropStreamRecord'];
+export const NO_FAULTS: FaultPlan = { duplicate: 0, reorder: 0, crashBeforeCommit: 0, crashAfterCommit: 0, publishFailure: 0, throttle: 0, poison: 0, stall: 0, dropStreamRecord: 0 };
 
 /** Non-retryable PutEvents entry codes the relay reports as failed instead of retrying. */
 export const NON_RETRYABLE_PUBLISH_ERRORS = ['AccessDeniedException', 'MalformedDetail'] as const;
@@ -118,7 +121,7 @@ export class FaultInjector {
     options: FaultInjectorOptions = {},
   ) {
     for (const kind of FAULT_KINDS) {
-      const p = plan[kind];
+      const p = plan[kind] ?? 0;
       if (!(typeof p === 'number' && p >= 0 && p <= 1)) throw new LocalCloudError(`Fault probability "${kind}" must be a number in [0, 1], got ${JSON.stringify(p)}.`, { kind });
       this.counts[kind] = 0;
     }
@@ -139,6 +142,12 @@ export class FaultInjector {
     cloud.pickMessages = (consumer, candidates) => this.pick(consumer, candidates);
     cloud.beforeInvoke = (consumer, messages) => this.beforeInvoke(consumer, messages);
     cloud.bus.entryFault = (entry) => this.entryFault(entry);
+    cloud.streamRecordFilter = (records) =>
+      records.filter((record) => {
+        if (!this.roll('dropStreamRecord')) return true;
+        this.bump('dropStreamRecord');
+        return false;
+      });
     for (const [name, wiring] of [...cloud.consumers]) cloud.consumers.set(name, { ...wiring, handler: this.wrap(wiring) });
     cloud.client.middlewareStack.add((next, context) => async (args) => {
       this.maybeThrottle(context.commandName ?? '', args.input as { TransactItems?: unknown[] });
@@ -163,7 +172,7 @@ export class FaultInjector {
   }
 
   private roll(kind: FaultKind): boolean {
-    return !this.healed && this.random.chance(this.plan[kind]);
+    return !this.healed && this.random.chance(this.plan[kind] ?? 0);
   }
 
   private get def(): AnySagaDefinition {

@@ -135,6 +135,8 @@ export interface ReconcileStats {
   failuresHandled: number;
   timeoutsPublished: number;
   republished: number;
+  /** Ended sagas whose outbox was audited (and that left the index) this run. */
+  endedAudited: number;
   flagged: number;
   conflicts: number;
   discrepancies: number;
@@ -150,6 +152,7 @@ export const emptyStats = (): ReconcileStats => ({
   failuresHandled: 0,
   timeoutsPublished: 0,
   republished: 0,
+  endedAudited: 0,
   flagged: 0,
   conflicts: 0,
   discrepancies: 0,

@@ -10,8 +10,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const age = (at: string | undefined, now: number): number => (at ? now - Date.parse(at) : Number.POSITIVE_INFINITY);
 
 /**
- * Republishes outbox rows the relay failed to publish whose saga has already ended — a late step
- * of a saga that compensated meanwhile, say. The visit of open sagas repairs lost rows of running
+ * Republishes outbox rows the relay failed to publish whose saga has already ended or was flagged
+ * — a late step of a saga that compensated meanwhile, say. The visit of open sagas repairs lost rows of running
  * sagas, but an ended saga leaves the open index, and its lost row would stay unpublished for good
  * (no committed write may lose its event, even one no participant of this saga still needs).
  *
@@ -36,8 +36,9 @@ export async function republishUnpublished(ctx: VisitContext): Promise<number> {
       await store.leaveIndex(key, { settledAt: iso(now), settled: 'published' });
       continue;
     }
-    // Open sagas (and sagas without a record yet) are repaired by the regular visit and start recovery.
-    if (!saga || !isTerminalStatus(saga.status)) {
+    // Open sagas (and sagas without a record yet) are repaired by the regular visit and start
+    // recovery. A flagged saga is not visited any more: its committed events must still get out.
+    if (!saga || (!isTerminalStatus(saga.status) && saga.status !== 'failed-needs-attention')) {
       await store.recheckAt(key, later);
       continue;
     }

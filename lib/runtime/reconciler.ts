@@ -9,6 +9,7 @@ import { parseUrlMap, sqsQueueAdmin } from './queue-admin.js';
 import { runChecks, writeReport } from './reconciler-checks.js';
 import { handleFailure, visitSaga, type VisitContext } from './reconciler-saga.js';
 import { recoverLostStarts } from './reconciler-starts.js';
+import { auditEndedSagas } from './reconciler-ended.js';
 import { republishUnpublished } from './reconciler-unpublished.js';
 import { ReconcilerStore } from './reconciler-store.js';
 import {
@@ -34,7 +35,9 @@ export interface Reconciler {
  * 1. handles failure records (messages that failed their last attempt) — flags sagas whose
  *    compensation or must-succeed step ended in a DLQ — and gives a saga record to sagas whose
  *    start event never reached the tracker (`open#starts`), so step 2 republishes it, and
- *    republishes rows the relay noted as unpublished (`open#unpublished`) whose saga has ended;
+ *    republishes rows the relay noted as unpublished (`open#unpublished`) whose saga has ended
+ *    or was flagged, and audits the outbox of each saga that ended a quiet period ago
+ *    (`open#ended`), once, for rows whose events never reached its timeline;
  * 2. visits the open sagas whose `nextCheckAt` is due (the sparse `open-sagas` index, shard by
  *    shard: cost grows with open sagas, never with the table) — republishes lost outbox rows,
  *    publishes `SagaTimedOut` past the deadline, flags sagas stalled for `stalledChecks` checks;
@@ -93,6 +96,8 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       await recoverLostStarts(ctx);
       // Rows the relay could not publish whose saga has ended meanwhile (open sagas were repaired above).
       await republishUnpublished(ctx);
+      // Sagas that ended a quiet period ago: their outboxes once, for events nothing else would notice lost.
+      await auditEndedSagas(ctx, Math.max(0, opts.maxSagasPerRun - visited));
       const checkResults = checks.length ? await runChecks({ def, store, checks, now, runId, autoRepair: opts.autoRepair, logger: deps.logger, metrics: deps.metrics }) : [];
       const deadLetters: Record<string, number> = {};
       for (const participant of deps.queues?.participants() ?? []) {

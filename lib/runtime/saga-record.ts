@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RESERVATION_EXPIRED_EVENT, type AnySagaDefinition } from '../core/definition.js';
 import type { Envelope } from '../core/envelope.js';
-import { ITEM_KIND, openShardOf, sagaKey } from '../core/keys.js';
+import { ENDED_SHARD, ITEM_KIND, openShardOf, sagaKey } from '../core/keys.js';
 import { failureEvents, isTerminal } from '../core/model.js';
 
 export const SAGA_STATUSES = ['running', 'compensating', 'failed-needs-attention', 'completed', 'compensated'] as const;
@@ -45,6 +45,8 @@ export interface SagaRecord {
   /** Present only while open: the sparse `open-sagas` index the reconciler queries. */
   readonly openShard?: string;
   readonly nextCheckAt?: string;
+  /** When the reconciler audited the ended saga's outbox (see `ENDED_SHARD`); set once. */
+  readonly auditedAt?: string;
 }
 
 const rank: Record<SagaStatus, number> = { running: 0, compensating: 1, 'failed-needs-attention': 2, completed: 3, compensated: 3 };
@@ -101,7 +103,9 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
   };
   if (isTerminalStatus(status)) {
     const { openShard: _s, nextCheckAt: _n, ...closed } = base;
-    return closed;
+    // Until the reconciler has audited its outbox once, an ended saga waits in `open#ended`
+    // (its end time as the check time: the audit runs a quiet period later).
+    return closed.auditedAt ? closed : { ...closed, openShard: ENDED_SHARD, nextCheckAt: at };
   }
   // The check time follows the deadline (which moves earlier when an earlier event arrives late)
   // unless someone else — the reconciler — moved it on purpose.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../lib/core/envelope.js';
-import { openShardOf, sagaKey } from '../../lib/core/keys.js';
+import { ENDED_SHARD, openShardOf, sagaKey } from '../../lib/core/keys.js';
 import { applyEvent, statusImpliedBy, type SagaRecord } from '../../lib/runtime/saga-record.js';
 import { shopPayloads, shopSaga } from '../fixtures/shop-saga.js';
 import { envelope, T0 } from '../support/events.js';
@@ -103,16 +103,19 @@ describe('saga record: applyEvent', () => {
     expect(record?.timeline).toHaveLength(4);
   });
 
-  it('keeps the open-sagas index attributes while open and removes them at the terminal', () => {
+  it('keeps the open-sagas index attributes while open, moves the saga to open#ended at the terminal, and out once audited', () => {
     // GIVEN an open saga
     const open = fold([placed, reserved]);
     expect(open).toMatchObject({ ...sagaKey(SAGA), kind: 'saga', openShard: openShardOf(SAGA), nextCheckAt: at(shopSaga.deadlineSeconds * 1000) });
     // WHEN its terminal event arrives
     const closed = applyEvent(shopSaga, open, released, NOW);
-    // THEN it leaves the index
+    // THEN it leaves the open shards for open#ended, due from its end (the reconciler audits its outbox once)
     expect(closed?.status).toBe('compensated');
-    expect(closed && 'openShard' in closed).toBe(false);
-    expect(closed && 'nextCheckAt' in closed).toBe(false);
+    expect(closed).toMatchObject({ openShard: ENDED_SHARD, nextCheckAt: new Date(NOW).toISOString() });
+    // AND once audited, a late event keeps it out of the index
+    const late = applyEvent(shopSaga, { ...closed!, auditedAt: new Date(NOW).toISOString() }, declined, NOW + 1);
+    expect(late && 'openShard' in late).toBe(false);
+    expect(late && 'nextCheckAt' in late).toBe(false);
   });
 
   it('keeps a check time the reconciler moved, while following an earlier deadline otherwise', () => {

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../lib/core/envelope.js';
-import { KEY, openShardOf, rejectionKey } from '../../lib/core/keys.js';
+import { ENDED_SHARD, KEY, openShardOf, rejectionKey } from '../../lib/core/keys.js';
 import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/ports.js';
 import { readSagaRecord, type SagaRecord } from '../../lib/runtime/saga-record.js';
 import { createTrackerHandler, TRACKER_CONSUMER } from '../../lib/runtime/tracker.js';
@@ -93,7 +93,7 @@ describe('tracker: the saga record', () => {
     expect(record).toMatchObject({ status: 'completed', terminalEvent: 'PaymentCaptured', version: done.length + late.length });
   });
 
-  it('keeps an open saga in the open-sagas index and removes it at the terminal event', async () => {
+  it('keeps an open saga in the open-sagas index and moves it to open#ended (for the outbox audit) at the terminal event', async () => {
     // GIVEN a started saga
     const sagaId = testSagaId();
     const handle = tracker();
@@ -107,12 +107,12 @@ describe('tracker: the saga record', () => {
     });
     // WHEN the rest arrives
     await handle(sqsEvent(...rest.map(toRecord)));
-    // THEN it is closed and gone from the index
+    // THEN it is closed: out of the open shards, waiting in open#ended (from its end) for the reconciler's one audit
     expect(await openIndexHas(sagaId)).toBe(false);
     const item = (await table.client.send(new GetCommand({ TableName: table.tableName, Key: { pk: `saga#${sagaId}`, sk: 'saga' }, ConsistentRead: true }))).Item;
     expect(item?.status).toBe('compensated');
-    expect(item).not.toHaveProperty(KEY.openPartition);
-    expect(item).not.toHaveProperty(KEY.openSort);
+    expect(item?.[KEY.openPartition]).toBe(ENDED_SHARD);
+    expect(item?.[KEY.openSort]).toBe(item?.lastEventAt);
   });
 
   it('concurrent deliveries of one saga’s events all land in the record (optimistic locking)', async () => {

@@ -1,0 +1,54 @@
+import { ENDED_SHARD } from '../core/keys.js';
+import { METRIC } from './ports.js';
+import { findLostRows, republishRow } from './reconciler-outbox.js';
+import type { VisitContext } from './reconciler-saga.js';
+import { withoutIndex } from './reconciler-store.js';
+import type { TrackedSaga } from './reconciler-types.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * Audits the outboxes of sagas that ended, once each, a quiet period after the end: an event a
+ * step committed but that never reached the tracker — its stream record aged out or was dropped,
+ * the relay timed out mid-batch, the event source was disabled — leaves no relay note, and once
+ * the saga has left the open index nothing else would look for it. Each lost row is republished
+ * (the relay publishes the copy; consumers dedupe on the envelope id); the saga then stays in
+ * `open#ended` for one more quiet period to see the copies arrive, and leaves the index once its
+ * outbox holds nothing unseen — or once rows were republished `maxRepublishes` times in vain,
+ * which is logged as an error and reported as a `republish-exhausted` action.
+ *
+ * Cost: one query per producer partition of each ended saga, once; a finished saga costs nothing
+ * after its audit. Writes are conditional on the record's version (the tracker's lock), so an
+ * event arriving meanwhile makes this run stand down for that saga until the next pass.
+ */
+export async function auditEndedSagas(ctx: VisitContext, budget: number): Promise<number> {
+  const { store, opts, now } = ctx;
+  let audited = 0;
+  // Due once the end (its `nextCheckAt`) is a quiet period old: late events had time to arrive.
+  for await (const item of store.due(ENDED_SHARD, iso(now - opts.quietMs), opts.pageSize)) {
+    if (audited >= budget) break;
+    audited++;
+    const saga = item as unknown as TrackedSaga;
+    const lost = await findLostRows(store, ctx.def, saga, now, opts.quietMs, opts.maxRepublishes);
+    let republished = 0;
+    for (const row of lost.due) {
+      if (!(await republishRow(store, row, now))) continue;
+      republished++;
+      store.stats.republished++;
+      ctx.metrics.count(METRIC.eventsRepublished, 1, { Saga: ctx.def.name });
+      ctx.act(saga.sagaId, 'republished', `${row.type} ${row.eventId} (found by the audit of the ended saga)`);
+    }
+    for (const row of lost.exhausted) {
+      ctx.logger.log('error', 'outbox row of an ended saga still unseen after the last republish', { sagaId: saga.sagaId, eventId: row.eventId, type: row.type, pk: row.pk, sk: row.sk });
+      ctx.act(saga.sagaId, 'republish-exhausted', `${row.type} ${row.eventId}`);
+    }
+    const next = { ...saga, version: saga.version + 1, updatedAt: iso(now) } as TrackedSaga;
+    if (republished > 0 || lost.young.length > 0) {
+      // Look again a quiet period from now: the copies (or a late commit's own event) should be in by then.
+      await store.writeSaga({ ...next, nextCheckAt: iso(now) }, saga.version);
+      continue;
+    }
+    if (await store.writeSaga({ ...withoutIndex(next), auditedAt: iso(now) } as TrackedSaga, saga.version)) store.stats.endedAudited++;
+  }
+  return audited;
+}
