@@ -27,19 +27,21 @@ function tccSaga(overrides: { confirmOn?: string[]; cancelOn?: string[]; chargeO
     version: 1,
     deadlineSeconds: 60,
     start: 'Start',
-    events: { Start: p, Held: p, Charged: p, Declined: p, Released: p },
+    events: { Start: p, Held: p, Charged: p, Declined: p, Voided: p, Released: p },
     participants: {
       wallet: {
         steps: {
           hold: {
             on: 'Start',
             emits: ['Held'],
-            compensation: { on: (overrides.cancelOn ?? ['Declined', TIMEOUT_EVENT]) as ('Declined' | 'SagaTimedOut')[], emits: ['Released'] },
+            compensation: { on: (overrides.cancelOn ?? ['Declined', 'Voided']) as ('Declined' | 'Voided' | 'SagaTimedOut')[], emits: ['Released'] },
             confirmation: { on: (overrides.confirmOn ?? ['Charged']) as 'Charged'[] },
           },
         },
       },
-      card: { steps: { charge: { on: (overrides.chargeOn ?? 'Held') as 'Held', emits: ['Charged'], failsWith: ['Declined'], pivot: true } } },
+      // The pivot reacts to the timeout and starts the recovery (newest first): its null compensation
+      // refuses a charge that arrives after the deadline, and Voided releases the hold.
+      card: { steps: { charge: { on: (overrides.chargeOn ?? 'Held') as 'Held', emits: ['Charged'], failsWith: ['Declined'], pivot: true, compensation: { on: [TIMEOUT_EVENT], emits: ['Voided'] } } } },
     },
     terminal: { success: ['Charged'], failure: ['Released'] },
   });
@@ -114,9 +116,10 @@ describe('verifyDefinition: TCC steps', () => {
   });
 
   it('counts the cancel as the compensation: a failure path without it is a missing compensation', () => {
-    const findings = verifyDefinition(tccSaga({ cancelOn: ['Declined'] }));
-    expect(codes(findings)).toEqual(['missing-compensation']);
-    expect(findings[0]).toMatchObject({ participant: 'wallet', step: 'hold', event: TIMEOUT_EVENT });
+    const findings = verifyDefinition(tccSaga({ cancelOn: ['Declined'] })).filter((f) => f.severity === 'error');
+    // (Voided, which nothing consumes now, is reported too.)
+    expect(codes(findings)).toEqual(['unconsumed-event', 'missing-compensation']);
+    expect(findings.find((f) => f.code === 'missing-compensation')).toMatchObject({ participant: 'wallet', step: 'hold', event: TIMEOUT_EVENT });
   });
 
   it('fails if the confirm can run before the try said yes (confirmation-without-try)', () => {

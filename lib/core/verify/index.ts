@@ -5,7 +5,7 @@ import { checkCompensationOnSuccess, checkCycles, checkDuplicates, checkUnconsum
 import { sortFindings, VerificationError, type VerificationFinding } from './types.js';
 
 export { FINDING_CODES, VerificationError, type FindingCode, type FindingSeverity, type VerificationFinding } from './types.js';
-export { analysePaths, DEADLINE_MARK, MAX_RUNS, type DeadEnd, type PathAnalysis, type TccProblem, type UncompensatedStep } from './paths.js';
+export { analysePaths, DEADLINE_MARK, MAX_RUNS, type DeadEnd, type LateEffect, type PathAnalysis, type TccProblem, type UncompensatedStep } from './paths.js';
 
 export interface VerifyOptions {
   /** Upper bound on runs the path analysis enumerates. @default 10000 */
@@ -17,7 +17,8 @@ export interface VerifyOptions {
  * in a deterministic order. An empty list (or warnings only) means the definition is sound:
  * every consumed event is produced, every produced event is consumed or terminal, there is no
  * reaction cycle, no participant reacts twice to one event, every step with an effect is
- * compensated on every failure path before the pivot, and every run ends in a terminal event.
+ * compensated on every failure path before the pivot, no effect can commit after the outcome is
+ * decided without being undone or refused, and every run ends in a terminal event.
  */
 export function verifyDefinition(def: AnySagaDefinition, options: VerifyOptions = {}): VerificationFinding[] {
   // The implicit ReservationExpired reactions of TCC steps are the reconciler's safety net, not
@@ -30,6 +31,8 @@ export function verifyDefinition(def: AnySagaDefinition, options: VerifyOptions 
     ...checkCycles(def, reactions),
     ...checkDuplicates(reactions),
     ...missingCompensation(def, reactions, paths),
+    // A step already reported as missing a compensation on that recovery has the same fix.
+    ...lateEffects(reactions, paths).filter((l) => !paths.uncompensated.some((u) => u.participant === l.participant && u.step === l.step)),
     ...terminalFindings(def, reactions, paths),
     ...tccFindings(reactions, paths),
     ...checkCompensationOnSuccess(def, reactions),
@@ -86,7 +89,8 @@ function missingCompensation(def: AnySagaDefinition, reactions: readonly Reactio
   for (const r of reactions) {
     if (r.phase !== 'forward' || r.spec.pivot || r.spec.mustSucceed || r.spec.compensation) continue;
     const emits = r.spec.emits ?? [];
-    if (emits.length === 0 || emits.every((e) => isTerminal(def, e)) || reported.has(`${r.participant}.${r.step}`)) continue;
+    // Even a step whose events are all terminal: its event can arrive after a timeout decided the outcome.
+    if (emits.length === 0 || reported.has(`${r.participant}.${r.step}`)) continue;
     out.push({
       code: 'missing-compensation',
       severity: 'error',
@@ -98,6 +102,28 @@ function missingCompensation(def: AnySagaDefinition, reactions: readonly Reactio
     });
   }
   return out;
+}
+
+function lateEffects(reactions: readonly Reaction[], paths: PathAnalysis): VerificationFinding[] {
+  return paths.late.map((l) => {
+    const spec = reactions.find((r) => r.participant === l.participant && r.step === l.step && r.phase === 'forward')?.spec;
+    const emits = quoted(spec?.emits ?? []);
+    const when = l.how === 'timeout' ? `the deadline passed while "${l.event}" was on its way` : `failure "${l.decidedBy}" decided the outcome while "${l.event}" was on its way`;
+    const fix = spec?.compensation
+      ? `Its compensation (on ${quoted(spec.compensation.on)}) does not run on that recovery: add ${l.how === 'timeout' ? `"${TIMEOUT_EVENT}" or ` : ''}an event of it to the compensation "on"`
+      : `Give it a compensation triggered by that recovery (e.g. \`compensation: { on: ["${l.how === 'timeout' ? TIMEOUT_EVENT : l.decidedBy}"], emits: [...] }\`; its null compensation also refuses the late step)`;
+    return {
+      code: 'late-effect' as const,
+      severity: 'error' as const,
+      event: l.event,
+      participant: l.participant,
+      step: l.step,
+      message:
+        `Step ${l.participant}.${l.step} can commit after the saga's outcome was decided (${when}), and nothing on that run undoes or refuses it: ${l.path.join(' → ')}. ` +
+        `Its effect (emits ${emits}) would stand in a saga that ended in failure — atomicity broken. ` +
+        `${fix}; or make it the pivot with a compensation on "${TIMEOUT_EVENT}" (ctx.ignore() once it committed); or mark it mustSucceed with forward recovery.`,
+    };
+  });
 }
 
 function terminalFindings(def: AnySagaDefinition, reactions: readonly Reaction[], paths: PathAnalysis): VerificationFinding[] {

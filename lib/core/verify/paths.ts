@@ -40,6 +40,22 @@ export interface TccProblem {
   readonly path: readonly string[];
 }
 
+/**
+ * A forward step with an effect that can commit after the saga's outcome was decided — its event
+ * was on its way when the deadline passed or a failure was decided — and that nothing on the run
+ * undoes or refuses (no compensation of it runs, it is not mustSucceed).
+ */
+export interface LateEffect {
+  readonly participant: string;
+  readonly step: string;
+  /** The event that was on its way. */
+  readonly event: string;
+  /** `timeout`: the deadline passed; `failure`: a failure event decided the outcome (named in `decidedBy`). */
+  readonly how: 'timeout' | 'failure';
+  readonly decidedBy: string;
+  readonly path: readonly string[];
+}
+
 export interface PathAnalysis {
   readonly runs: number;
   readonly capped: boolean;
@@ -48,6 +64,18 @@ export interface PathAnalysis {
   readonly deadEnds: readonly DeadEnd[];
   /** Problems of TCC steps (try / confirm / cancel), one per step and kind, shortest run. */
   readonly tcc: readonly TccProblem[];
+  /** Forward effects that can commit after the outcome is decided, one per step and kind, shortest run. */
+  readonly late: readonly LateEffect[];
+}
+
+/** A forward reaction that ran (or, after a timeout, could still run) on an event in flight at the decision. */
+interface LateCandidate {
+  readonly participant: string;
+  readonly step: string;
+  readonly event: string;
+  readonly how: 'timeout' | 'failure';
+  readonly decidedBy: string;
+  readonly trace: readonly string[];
 }
 
 interface Failure {
@@ -75,6 +103,11 @@ interface RunState {
   /** Failures that happened before any pivot succeeded (they demand compensation). */
   failures: Failure[];
   lastReaction?: { participant: string; step: string };
+  /** What decided a failed outcome first (a failure event before the pivot, or the timeout), once it happened. */
+  decidedBy?: string;
+  /** Events on their way when the outcome was decided, and every event their reactions emitted since. */
+  inFlight: string[];
+  late: LateCandidate[];
   pivotDone: boolean;
   terminalEmitted: boolean;
   failed: boolean;
@@ -95,6 +128,9 @@ function clone(s: RunState): RunState {
     confirmed: new Map([...s.confirmed].map(([k, v]) => [k, [...v]])),
     failures: [...s.failures],
     ...(s.lastReaction ? { lastReaction: s.lastReaction } : {}),
+    ...(s.decidedBy !== undefined ? { decidedBy: s.decidedBy } : {}),
+    inFlight: [...s.inFlight],
+    late: [...s.late],
     pivotDone: s.pivotDone,
     terminalEmitted: s.terminalEmitted,
     failed: s.failed,
@@ -127,6 +163,7 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
   const uncompensated = new Map<string, UncompensatedStep>();
   const deadEnds = new Map<string, DeadEnd>();
   const tcc = new Map<string, TccProblem>();
+  const late = new Map<string, LateEffect>();
   const tccProblem = (participant: string, step: string, kind: TccProblem['kind'], path: readonly string[]): void => {
     const key = `${stepKey(participant, step)}\u0000${kind}`;
     const known = tcc.get(key);
@@ -160,6 +197,19 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       if (confirmedAt.length > 0 && cancelledAt.length > 0) tccProblem(effect.participant, effect.step, 'cancel-after-confirm', s.trace);
       else if (succeeded && confirmedAt.length === 0 && cancelledAt.length === 0) tccProblem(effect.participant, effect.step, 'unconfirmed', s.trace);
     }
+    // A late forward effect is harmless only if this run undoes or refuses it: its compensation
+    // runs (after it: undo; before it: the tombstone refuses it), or it must succeed (forward recovery).
+    // Only on a run that ends in failure: a timeout nobody handles decides nothing, and the late
+    // step then simply finishes the saga forward.
+    const endsInFailure = terminals.some((e) => isTerminal(def, e) === 'failure');
+    for (const c of endsInFailure ? s.late : []) {
+      const spec = reactions.find((r) => r.participant === c.participant && r.step === c.step && r.phase === 'forward')?.spec;
+      if (!spec || spec.mustSucceed || s.compensated.has(stepKey(c.participant, c.step))) continue;
+      const key = `${stepKey(c.participant, c.step)}\u0000${c.how}`;
+      const known = late.get(key);
+      if (known && known.path.length <= c.trace.length) continue;
+      late.set(key, { participant: c.participant, step: c.step, event: c.event, how: c.how, decidedBy: c.decidedBy, path: c.trace });
+    }
     for (const failure of s.failures) {
       for (const effect of s.effects) {
         if (effect.at >= failure.at) continue;
@@ -185,6 +235,16 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       const t = clone(s);
       t.timedOut = true;
       t.failed = true;
+      t.decidedBy ??= TIMEOUT_EVENT;
+      // The pending events are not lost: they may still be delivered after the timeout, and a
+      // forward step with an effect may commit then, after the saga's outcome was decided.
+      const cutOff = t.trace.length;
+      for (const pending of s.queue) {
+        for (const r of byEvent.get(pending) ?? []) {
+          if (r.phase !== 'forward' || (r.spec.emits ?? []).length === 0 || s.fired.has(reactionKey(r))) continue;
+          t.late.push({ participant: r.participant, step: r.step, event: pending, how: 'timeout', decidedBy: TIMEOUT_EVENT, trace: [...t.trace.slice(0, cutOff), DEADLINE_MARK, TIMEOUT_EVENT, `… late ${pending}`, reactionLabel(r.participant, r.step, r.phase)] });
+        }
+      }
       t.queue = [TIMEOUT_EVENT];
       t.failures.push({ event: TIMEOUT_EVENT, at: t.trace.length });
       t.trace.push(DEADLINE_MARK, TIMEOUT_EVENT);
@@ -199,7 +259,11 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
     const next = clone(s);
     next.queue = rest;
     next.eventAt.push({ event, at: next.trace.length });
-    fire(next, byEvent.get(event) ?? [], 0);
+    // Was this event on its way when the outcome was decided? Its forward reactions are then late.
+    const flight = next.inFlight.indexOf(event);
+    const late = flight >= 0;
+    if (late) next.inFlight.splice(flight, 1);
+    fire(next, byEvent.get(event) ?? [], 0, late ? event : undefined);
   };
 
   const emit = (s: RunState, event: string): void => {
@@ -208,7 +272,14 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
     if (isTerminal(def, event)) s.terminalEmitted = true;
   };
 
-  const fire = (s: RunState, rs: readonly Reaction[], i: number): void => {
+  /** Marks the outcome decided by `by` (the first time): the events queued now are on their way. */
+  const decide = (s: RunState, by: string): void => {
+    if (s.decidedBy !== undefined) return;
+    s.decidedBy = by;
+    s.inFlight = [...s.queue];
+  };
+
+  const fire = (s: RunState, rs: readonly Reaction[], i: number, lateEvent?: string): void => {
     if (capped) return;
     const r = rs[i];
     if (!r) {
@@ -216,7 +287,7 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       return;
     }
     if (s.fired.has(reactionKey(r))) {
-      fire(s, rs, i + 1);
+      fire(s, rs, i + 1, lateEvent);
       return;
     }
     if (r.phase === 'confirm') {
@@ -229,7 +300,7 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       t.lastReaction = { participant: r.participant, step: r.step };
       t.trace.push(reactionLabel(r.participant, r.step, r.phase));
       r.mayEmit.forEach((e) => emit(t, e));
-      fire(t, rs, i + 1);
+      fire(t, rs, i + 1, lateEvent);
       return;
     }
     if (r.phase === 'compensate') {
@@ -240,7 +311,7 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       t.lastReaction = { participant: r.participant, step: r.step };
       t.trace.push(reactionLabel(r.participant, r.step, r.phase));
       r.mayEmit.forEach((e) => emit(t, e));
-      fire(t, rs, i + 1);
+      fire(t, rs, i + 1, lateEvent);
       return;
     }
     const successes = r.spec.emits ?? [];
@@ -250,7 +321,7 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       t.fired.add(reactionKey(r));
       t.lastReaction = { participant: r.participant, step: r.step };
       t.trace.push(reactionLabel(r.participant, r.step, r.phase));
-      fire(t, rs, i + 1);
+      fire(t, rs, i + 1, lateEvent);
       return;
     }
     for (const outcome of successes) {
@@ -261,19 +332,29 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
       if (needsCompensation(r)) t.effects.push({ participant: r.participant, step: r.step, at: t.trace.length });
       if (r.spec.pivot) t.pivotDone = true;
       t.trace.push(reactionLabel(r.participant, r.step, r.phase));
+      if (lateEvent !== undefined) {
+        // Committed after the outcome was decided; what it emits is on the same late path.
+        t.late.push({ participant: r.participant, step: r.step, event: lateEvent, how: t.decidedBy === TIMEOUT_EVENT ? 'timeout' : 'failure', decidedBy: t.decidedBy!, trace: [...t.trace] });
+        t.inFlight.push(outcome);
+      }
       emit(t, outcome);
-      fire(t, rs, i + 1);
+      if (isTerminal(def, outcome) === 'failure' && !t.pivotDone) decide(t, outcome);
+      // The other reactions to this event run concurrently with this one: once the outcome is decided, they are late too.
+      fire(t, rs, i + 1, lateEvent ?? (t.decidedBy !== undefined ? r.event : undefined));
     }
     for (const outcome of failures) {
       if (capped) return;
       const t = clone(s);
       t.fired.add(reactionKey(r));
       t.lastReaction = { participant: r.participant, step: r.step };
-      if (!t.pivotDone) t.failures.push({ event: outcome, at: t.trace.length });
+      if (!t.pivotDone) {
+        t.failures.push({ event: outcome, at: t.trace.length });
+        decide(t, outcome);
+      }
       t.failed = true;
       t.trace.push(`${reactionLabel(r.participant, r.step, r.phase)} (fails)`);
       emit(t, outcome);
-      fire(t, rs, i + 1);
+      fire(t, rs, i + 1, lateEvent ?? (t.decidedBy !== undefined ? r.event : undefined));
     }
   };
 
@@ -286,11 +367,13 @@ export function analysePaths(def: AnySagaDefinition, reactions: readonly Reactio
     compensated: new Map(),
     confirmed: new Map(),
     failures: [],
+    inFlight: [],
+    late: [],
     pivotDone: false,
     terminalEmitted: false,
     failed: false,
     timedOut: false,
   });
 
-  return { runs, capped, reachedTerminals, uncompensated: [...uncompensated.values()], deadEnds: [...deadEnds.values()], tcc: [...tcc.values()] };
+  return { runs, capped, reachedTerminals, uncompensated: [...uncompensated.values()], deadEnds: [...deadEnds.values()], tcc: [...tcc.values()], late: [...late.values()] };
 }

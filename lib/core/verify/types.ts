@@ -7,6 +7,7 @@ export const FINDING_CODES = [
   'reaction-cycle',
   'duplicate-reaction',
   'missing-compensation',
+  'late-effect',
   'unreachable-terminal',
   'no-terminal-reachable',
   'confirmation-without-try',
