@@ -5,11 +5,11 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
-import { INITIATOR, ownPrefix, type AnySagaDefinition } from '../core/index.js';
+import { INITIATOR, ownPrefix, sagaKey, type AnySagaDefinition } from '../core/index.js';
 import { SagaConstructError } from './errors.js';
 import { SAGA_METRIC, sagaMetric } from './monitoring.js';
 import { SagaParticipant, type SagaParticipantOptions } from './participant.js';
-import { OPERATOR_READ_ACTIONS, OPERATOR_READ_PATTERNS, OPERATOR_WRITE_ACTIONS, OPERATOR_WRITE_PATTERNS, grantOwnItems } from './permissions.js';
+import { END_MARKER_ACTIONS, OPERATOR_READ_ACTIONS, OPERATOR_READ_PATTERNS, OPERATOR_WRITE_ACTIONS, OPERATOR_WRITE_PATTERNS, grantOwnItems } from './permissions.js';
 import { checkParticipant } from './validation.js';
 
 /**
@@ -85,7 +85,10 @@ export abstract class ChoreographyBase extends Construct implements IChoreograph
 
   grantParticipantItems(grantee: iam.IGrantable, participant: string): iam.Grant {
     checkParticipant(this, this.definition, participant);
-    return grantOwnItems(grantee, this.table, [`${ownPrefix(participant)}*`]);
+    return grantOwnItems(grantee, this.table, [`${ownPrefix(participant)}*`]).combine(
+      // The end marker: each forward step's transaction checks (never reads or writes) its saga's record.
+      grantOwnItems(grantee, this.table, [`${sagaKey('').pk}*`], END_MARKER_ACTIONS),
+    );
   }
 
   grantOperator(grantee: iam.IGrantable): iam.Grant {

@@ -13,6 +13,12 @@ import { KEY, RECONCILER, failureKey, outboxPartition, rejectionKey, sagaKey, st
 export const ITEM_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 /** Item writes; `TransactWriteItems` needs these on each of its items (it has no action of its own). */
 export const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'] as const;
+/**
+ * What a participant may do on saga records (`saga#*`): a `ConditionCheck` in its step's
+ * transaction, the saga-level end marker (lib/runtime/end-marker.ts) — it learns whether the saga
+ * ended, and nothing else; it can neither read nor write the record.
+ */
+export const END_MARKER_ACTIONS = ['dynamodb:ConditionCheckItem'] as const;
 /** What a participant (and the initiator) may do on its own items. */
 export const OWN_ITEM_ACTIONS = [...ITEM_READ_ACTIONS, ...ITEM_WRITE_ACTIONS] as const;
 

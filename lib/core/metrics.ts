@@ -13,6 +13,8 @@ export const METRIC = {
   nullCompensations: 'NullCompensations',
   duplicates: 'DuplicatesIgnored',
   refusedHanging: 'HangingStepsRefused',
+  /** Forward steps refused because their saga had already ended (the end marker); alarm on it. */
+  refusedAfterEnd: 'StepsRefusedAfterEnd',
   rejections: 'Rejections',
   conflicts: 'ConflictReruns',
   retries: 'StepRetries',

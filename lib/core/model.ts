@@ -158,3 +158,13 @@ export function failureEvents(def: AnySagaDefinition): string[] {
   for (const r of allReactions(def)) for (const e of r.spec.failsWith ?? []) set.add(e);
   return [...set];
 }
+
+/**
+ * Events only forward steps emit on success (their `emits`), never a compensation or a confirm:
+ * such an event in the timeline of a compensated saga is an effect that committed after the end.
+ */
+export function forwardEffectEvents(def: AnySagaDefinition): string[] {
+  const reactions = allReactions(def);
+  const other = new Set(reactions.filter((r) => r.phase !== 'forward').flatMap((r) => r.mayEmit));
+  return [...new Set(reactions.filter((r) => r.phase === 'forward').flatMap((r) => r.spec.emits ?? []))].filter((e) => !other.has(e));
+}

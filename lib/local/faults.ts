@@ -108,6 +108,9 @@ export class FaultInjector {
   }
   private readonly stalledUntil = new Map<string, number>();
   private readonly stickyPublish = new Map<string, number>();
+  /** Stream records skipped so far (each counted once, however often its batch is redelivered). */
+  private readonly droppedRecords = new Set<string>();
+  private readonly seedForHash: number;
   private readonly considered = new WeakSet<LocalMessage>();
   private readonly poisonIds = new Set<string>();
   private readonly sticky: number;
@@ -126,6 +129,7 @@ export class FaultInjector {
       this.counts[kind] = 0;
     }
     this.random = new SeededRandom((seed * 2654435761) ^ 0x5eedfa17);
+    this.seedForHash = Math.imul(seed, 0x9e3779b1) >>> 0;
     this.sticky = options.stickyPublishFailures ?? 6;
     this.stallMs = options.stallMs ?? [10_000, 60_000];
     this.maxDuplicateDelayMs = (options.maxDuplicateDelaySeconds ?? 600) * 1000;
@@ -142,12 +146,7 @@ export class FaultInjector {
     cloud.pickMessages = (consumer, candidates) => this.pick(consumer, candidates);
     cloud.beforeInvoke = (consumer, messages) => this.beforeInvoke(consumer, messages);
     cloud.bus.entryFault = (entry) => this.entryFault(entry);
-    cloud.streamRecordFilter = (records) =>
-      records.filter((record) => {
-        if (!this.roll('dropStreamRecord')) return true;
-        this.bump('dropStreamRecord');
-        return false;
-      });
+    cloud.streamRecordFilter = (records) => records.filter((record) => !this.dropsStreamRecord(record.eventID ?? record.dynamodb?.SequenceNumber ?? ''));
     for (const [name, wiring] of [...cloud.consumers]) cloud.consumers.set(name, { ...wiring, handler: this.wrap(wiring) });
     cloud.client.middlewareStack.add((next, context) => async (args) => {
       this.maybeThrottle(context.commandName ?? '', args.input as { TransactItems?: unknown[] });
@@ -161,10 +160,29 @@ export class FaultInjector {
     this.healed = true;
     this.stalledUntil.clear();
     this.stickyPublish.clear();
+    this.droppedRecords.clear();
   }
 
   get isHealed(): boolean {
     return this.healed;
+  }
+
+  /**
+   * Whether the stream skips a record: decided once per record (a hash of its id and the seed),
+   * not per delivery — the stream source redelivers a batch after a failure, and a fresh roll each
+   * time would drop a record the more often its batch failed.
+   */
+  private dropsStreamRecord(recordId: string): boolean {
+    const p = this.plan.dropStreamRecord ?? 0;
+    if (this.healed || p === 0) return false;
+    let h = 0x811c9dc5 ^ this.seedForHash;
+    for (let i = 0; i < recordId.length; i++) h = Math.imul(h ^ recordId.charCodeAt(i), 0x01000193);
+    if ((h >>> 0) / 0x1_0000_0000 >= p) return false;
+    if (!this.droppedRecords.has(recordId)) {
+      this.droppedRecords.add(recordId);
+      this.bump('dropStreamRecord');
+    }
+    return true;
   }
 
   private bump(kind: string, n = 1): void {

@@ -130,10 +130,13 @@ export function compensationBarrierWrite(a: BarrierArgs & { readonly seen: Barri
 }
 
 /** What a phase finds in an existing barrier when its own barrier condition failed. */
-export function classifyExisting(phase: Phase, state: BarrierState | undefined): 'duplicate' | 'hanging-refused' | 'moved' {
+export function classifyExisting(phase: Phase, record: Pick<BarrierRecord, 'state' | 'forwardEventId'> | undefined): 'duplicate' | 'hanging-refused' | 'moved' {
+  const state = record?.state;
   if (phase === 'forward') {
     if (state === 'done' || state === 'failed' || state === 'confirmed') return 'duplicate';
-    if (state === 'compensated' || state === 'voided') return 'hanging-refused';
+    // Compensated after the forward ran (a failed forward is compensated to `voided`): a
+    // redelivery of the forward is a duplicate. Only a tombstone (no forward ever) refuses it.
+    if (state === 'compensated' || state === 'voided') return record?.forwardEventId ? 'duplicate' : 'hanging-refused';
     return 'moved';
   }
   if (state === 'compensated' || state === 'voided') return 'duplicate';

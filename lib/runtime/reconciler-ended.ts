@@ -1,4 +1,4 @@
-import { ENDED_SHARD } from '../core/keys.js';
+import { ATTENTION_SHARD, ENDED_SHARD } from '../core/keys.js';
 import { METRIC } from './ports.js';
 import { findLostRows, republishRow } from './reconciler-outbox.js';
 import type { VisitContext } from './reconciler-saga.js';
@@ -6,6 +6,12 @@ import { withoutIndex } from './reconciler-store.js';
 import type { TrackedSaga } from './reconciler-types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * `nextCheckAt` of a flagged saga whose outbox was audited: it stays listed in `open#attention` for
+ * a person (who lists the whole partition), but is never due for the audit again.
+ */
+export const AUDITED_FLAG_CHECK_AT = '9999-12-31T00:00:00.000Z';
 
 /**
  * Audits the outboxes of sagas that ended, once each, a quiet period after the end: an event a
@@ -17,15 +23,26 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * outbox holds nothing unseen — or once rows were republished `maxRepublishes` times in vain,
  * which is logged as an error and reported as a `republish-exhausted` action.
  *
+ * Flagged sagas (`open#attention`) get the same audit, once, and stay listed there for a person.
+ *
  * Cost: one query per producer partition of each ended saga, once; a finished saga costs nothing
  * after its audit. Writes are conditional on the record's version (the tracker's lock), so an
  * event arriving meanwhile makes this run stand down for that saga until the next pass.
  */
 export async function auditEndedSagas(ctx: VisitContext, budget: number): Promise<number> {
+  const ended = await audit(ctx, ENDED_SHARD, budget, (saga, now) => ({ ...withoutIndex(saga), auditedAt: iso(now) }) as TrackedSaga);
+  // Flagged sagas are not visited any more, but their committed events must still get out: their
+  // outboxes are audited the same way, once; they stay listed for a person.
+  const flagged = await audit(ctx, ATTENTION_SHARD, budget - ended, (saga, now) => ({ ...saga, auditedAt: iso(now), nextCheckAt: AUDITED_FLAG_CHECK_AT }) as TrackedSaga);
+  return ended + flagged;
+}
+
+async function audit(ctx: VisitContext, shard: string, budget: number, settled: (saga: TrackedSaga, now: number) => TrackedSaga): Promise<number> {
   const { store, opts, now } = ctx;
   let audited = 0;
+  if (budget <= 0) return 0;
   // Due once the end (its `nextCheckAt`) is a quiet period old: late events had time to arrive.
-  for await (const item of store.due(ENDED_SHARD, iso(now - opts.quietMs), opts.pageSize)) {
+  for await (const item of store.due(shard, iso(now - opts.quietMs), opts.pageSize)) {
     if (audited >= budget) break;
     audited++;
     const saga = item as unknown as TrackedSaga;
@@ -48,7 +65,7 @@ export async function auditEndedSagas(ctx: VisitContext, budget: number): Promis
       await store.writeSaga({ ...next, nextCheckAt: iso(now) }, saga.version);
       continue;
     }
-    if (await store.writeSaga({ ...withoutIndex(next), auditedAt: iso(now) } as TrackedSaga, saga.version)) store.stats.endedAudited++;
+    if (await store.writeSaga(settled(next, now), saga.version)) store.stats.endedAudited++;
   }
   return audited;
 }

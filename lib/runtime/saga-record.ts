@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RESERVATION_EXPIRED_EVENT, type AnySagaDefinition } from '../core/definition.js';
 import type { Envelope } from '../core/envelope.js';
-import { ENDED_SHARD, ITEM_KIND, openShardOf, sagaKey } from '../core/keys.js';
-import { failureEvents, isTerminal } from '../core/model.js';
+import { ATTENTION_SHARD, ENDED_SHARD, ITEM_KIND, openShardOf, sagaKey } from '../core/keys.js';
+import { failureEvents, forwardEffectEvents, isTerminal } from '../core/model.js';
 
 export const SAGA_STATUSES = ['running', 'compensating', 'failed-needs-attention', 'completed', 'compensated'] as const;
 export type SagaStatus = (typeof SAGA_STATUSES)[number];
@@ -47,6 +47,38 @@ export interface SagaRecord {
   readonly nextCheckAt?: string;
   /** When the reconciler audited the ended saga's outbox (see `ENDED_SHARD`); set once. */
   readonly auditedAt?: string;
+  /**
+   * Set when the timeline contradicts itself (a success and a failure terminal, or a forward
+   * effect after the saga was compensated): the saga stays `failed-needs-attention` with the
+   * reason until a person resolves it.
+   */
+  readonly contradiction?: string;
+  readonly flaggedAt?: string;
+}
+
+/**
+ * What makes a timeline contradictory once the saga ended: the other kind of terminal event, or —
+ * after `compensated` — an event only forward steps emit that occurred after the terminal one (an
+ * effect that committed after the end).
+ * `undefined` when the event is consistent with the end.
+ */
+export function contradictionOf(def: AnySagaDefinition, current: SagaRecord, envelope: Pick<Envelope, 'type' | 'producer' | 'occurredAt'>): string | undefined {
+  const ended = current.status;
+  const kind = isTerminal(def, envelope.type);
+  const terminal = current.terminalEvent;
+  if (ended === 'completed' && kind === 'failure') {
+    return `contradictory timeline: completed by ${terminal ?? 'a success terminal'}, and the failure terminal ${envelope.type} from ${envelope.producer}`;
+  }
+  if (ended === 'compensated' && kind === 'success') {
+    return `contradictory timeline: compensated by ${terminal ?? 'a failure terminal'}, and the success terminal ${envelope.type} from ${envelope.producer}`;
+  }
+  // A forward effect that occurred after the end (by occurrence time: a late delivery of an
+  // earlier event is only out of order, not late).
+  const endedAt = current.timeline.find((t) => t.type === terminal)?.at;
+  if (ended === 'compensated' && endedAt !== undefined && envelope.occurredAt > endedAt && forwardEffectEvents(def).includes(envelope.type)) {
+    return `contradictory timeline: compensated by ${terminal} at ${endedAt}, then ${envelope.type} from ${envelope.producer} at ${envelope.occurredAt} — a forward effect committed after the saga ended`;
+  }
+  return undefined;
 }
 
 const rank: Record<SagaStatus, number> = { running: 0, compensating: 1, 'failed-needs-attention': 2, completed: 3, compensated: 3 };
@@ -83,8 +115,27 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
   const deadline = new Date(Date.parse(startedAt) + def.deadlineSeconds * 1000).toISOString();
   const implied = statusImpliedBy(def, envelope.type);
   const was = current?.status ?? 'running';
-  const status = isTerminalStatus(was) ? was : rank[implied] >= rank[was] ? implied : was;
   const at = new Date(now).toISOString();
+  const contradiction = current?.contradiction ?? (isTerminalStatus(was) ? contradictionOf(def, current!, envelope) : undefined);
+  if (contradiction) {
+    // Flagged for a person, and kept flagged whatever arrives next (the tracker never un-flags it);
+    // listed in the attention partition unless a person already resolved it.
+    const resolved = (current as { resolvedAt?: string }).resolvedAt !== undefined;
+    const { openShard: _s, nextCheckAt: _n, ...unlisted } = current!;
+    return {
+      ...unlisted,
+      status: 'failed-needs-attention',
+      contradiction,
+      flaggedReason: contradiction,
+      flaggedAt: current?.flaggedAt ?? at,
+      timeline,
+      updatedAt: at,
+      lastEventAt: at,
+      version: current!.version + 1,
+      ...(resolved ? {} : { openShard: ATTENTION_SHARD, nextCheckAt: at }),
+    };
+  }
+  const status = isTerminalStatus(was) ? was : rank[implied] >= rank[was] ? implied : was;
   const base: SagaRecord = {
     ...sagaKey(envelope.sagaId),
     ...(current ?? {}),

@@ -5,6 +5,7 @@ import type { ValidatedEvent } from '../core/envelope.js';
 import { stepKey } from '../core/keys.js';
 import { isTccSecondPhase, reservationSecondsOf, type Reaction } from '../core/model.js';
 import { classifyExisting, compensationBarrierWrite, forwardBarrierPut, type BarrierRecord, type BarrierState } from './barrier.js';
+import { checksEndMarker, endMarkerCheck } from './end-marker.js';
 import { StepContractError } from './errors.js';
 import { buildOutboxRow, outboxPut } from './outbox.js';
 import { METRIC, requestToken, type Clock, type IdSource, type Logger, type Metrics } from './ports.js';
@@ -36,6 +37,8 @@ export interface StepRunnerDeps {
 export type StepRunOutcome =
   | { readonly kind: 'committed'; readonly state: BarrierState; readonly events: readonly string[] }
   | { readonly kind: 'duplicate' | 'hanging-refused' }
+  /** A forward step of a saga that had already ended (the end marker): refused, nothing committed. */
+  | { readonly kind: 'ended-refused'; readonly reason: string }
   /** TCC: a confirm after a cancel or a cancel after a confirm — refused, and flagged by the participant. */
   | { readonly kind: 'conflict'; readonly reason: string }
   | { readonly kind: 'ignored' | 'retry' | 'reject'; readonly reason: string; readonly delaySeconds?: number };
@@ -63,7 +66,7 @@ export async function runReaction(
     if (reaction.phase === 'compensate') {
       const record = await readBarrier(deps, reaction, envelope.sagaId);
       seen = record?.state;
-      if (classifyExisting('compensate', seen) === 'duplicate') return duplicate(deps, reaction);
+      if (classifyExisting('compensate', record) === 'duplicate') return duplicate(deps, reaction);
       forward = seen === 'done' ? { status: 'done', data: record?.data ?? {} } : { status: seen === 'failed' ? 'failed' : 'absent' };
     }
     const now = deps.clock.now();
@@ -73,7 +76,7 @@ export async function runReaction(
       // A forward step's own checks can fail because an earlier delivery of this very event already
       // took effect (completeOrder finds the order completed — by itself): the barrier decides first.
       if (reaction.phase === 'forward') {
-        const verdict = classifyExisting('forward', (await readBarrier(deps, reaction, envelope.sagaId))?.state);
+        const verdict = classifyExisting('forward', await readBarrier(deps, reaction, envelope.sagaId));
         if (verdict === 'duplicate') return duplicate(deps, reaction);
         if (verdict === 'hanging-refused') return refusedHanging(deps, info);
       }
@@ -103,7 +106,9 @@ export async function runReaction(
             ...(reaction.spec.confirmation ? { reservationExpiresAt: now + reservationSecondsOf(def, reaction.spec) * 1000 } : {}),
           })
         : compensationBarrierWrite({ ...barrierArgs, seen });
-    const items = [barrier, ...ctx.db.writes, ...rows.map((row) => outboxPut(deps.tableName, row))];
+    // The end marker goes last, so the reasons of the barrier [0] and the business writes [1..n] keep their places.
+    const endCheck = checksEndMarker(reaction) ? [endMarkerCheck(deps.tableName, envelope.sagaId)] : [];
+    const items = [barrier, ...ctx.db.writes, ...rows.map((row) => outboxPut(deps.tableName, row)), ...endCheck];
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new StepContractError(`${reaction.participant}.${reaction.step} staged ${items.length} items; one step commits at most ${MAX_TRANSACTION_ITEMS} (barrier and outbox rows included).`, info);
     }
@@ -111,7 +116,8 @@ export async function runReaction(
     try {
       await deps.client.send(new TransactWriteCommand({ TransactItems: items as never, ClientRequestToken: requestToken(deps.tableName, deps.ids()) }));
     } catch (error) {
-      const verdict = await classifyFailure(error, reaction, deps, envelope.sagaId, ctx.db.writes.length);
+      const verdict = await classifyFailure(error, reaction, deps, envelope.sagaId, ctx.db.writes.length, endCheck.length > 0);
+      if (verdict === 'ended') return refusedAfterEnd(deps, info);
       if (verdict === 'rerun') {
         deps.metrics.count(METRIC.conflicts);
         continue;
@@ -135,6 +141,12 @@ function refusedHanging(deps: StepRunnerDeps, info: { participant: string; step:
   deps.metrics.count(METRIC.refusedHanging);
   deps.logger.log('info', 'forward step refused: its compensation already ran', info);
   return { kind: 'hanging-refused' };
+}
+
+function refusedAfterEnd(deps: StepRunnerDeps, info: { participant: string; step: string; eventId: string }): StepRunOutcome {
+  deps.metrics.count(METRIC.refusedAfterEnd, 1, { Participant: info.participant });
+  deps.logger.log('warn', 'forward step refused: its saga had already ended', info);
+  return { kind: 'ended-refused', reason: 'the saga had already ended (completed, compensated or timed out) when this forward step tried to commit' };
 }
 
 function duplicate(deps: StepRunnerDeps, reaction: Reaction): StepRunOutcome {
@@ -161,13 +173,14 @@ function checkDeclared(reaction: Reaction, kind: 'done' | 'failed', events: read
   }
 }
 
-type FailureVerdict = 'rerun' | 'duplicate' | 'hanging-refused' | 'fatal';
+type FailureVerdict = 'rerun' | 'duplicate' | 'hanging-refused' | 'ended' | 'fatal';
 
 /**
  * Reads a cancelled transaction's index-aligned reasons: [0] barrier, [1..n] business writes,
- * then outbox rows. Only here — off the happy path — does the runtime read the barrier back.
+ * then outbox rows, and last the end marker when the step carries it. Only here — off the happy
+ * path — does the runtime read the barrier back. A duplicate (barrier) wins over the end marker.
  */
-async function classifyFailure(error: unknown, reaction: Reaction, deps: StepRunnerDeps, sagaId: string, businessWrites: number): Promise<FailureVerdict> {
+async function classifyFailure(error: unknown, reaction: Reaction, deps: StepRunnerDeps, sagaId: string, businessWrites: number, endMarker: boolean): Promise<FailureVerdict> {
   const name = (error as { name?: string }).name;
   if (name === 'TransactionInProgressException') return 'rerun';
   if (!(error instanceof TransactionCanceledException) && name !== 'TransactionCanceledException') return 'fatal';
@@ -176,10 +189,10 @@ async function classifyFailure(error: unknown, reaction: Reaction, deps: StepRun
   if (codes.includes('TransactionConflict')) return 'rerun';
   if (codes[0] === 'ConditionalCheckFailed') {
     if (reaction.phase === 'compensate') return 'rerun';
-    const record = await readBarrier(deps, reaction, sagaId);
-    const verdict = classifyExisting('forward', record?.state);
+    const verdict = classifyExisting('forward', await readBarrier(deps, reaction, sagaId));
     return verdict === 'moved' ? 'rerun' : verdict;
   }
+  if (endMarker && codes[codes.length - 1] === 'ConditionalCheckFailed') return 'ended';
   if (codes.slice(1, 1 + businessWrites).includes('ConditionalCheckFailed')) return 'rerun';
   return 'fatal';
 }

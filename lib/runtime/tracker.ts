@@ -34,7 +34,17 @@ export function createTrackerHandler(def: AnySagaDefinition, deps: TrackerDeps):
     for (const record of event.Records) {
       try {
         const { envelope } = await validateEvent(def, parseEventBridgeBody(record.body));
-        await updateSagaRecord(deps.client, deps.tableName, envelope.sagaId, (current) => applyEvent(def, current, envelope, clock.now()));
+        let contradicted: string | undefined;
+        await updateSagaRecord(deps.client, deps.tableName, envelope.sagaId, (current) => {
+          const next = applyEvent(def, current, envelope, clock.now());
+          contradicted = next?.contradiction && !current?.contradiction ? next.contradiction : undefined;
+          return next;
+        });
+        if (contradicted) {
+          // A person must look: counted where the SagasFlagged alarm watches, and logged with the reason.
+          deps.metrics.count(METRIC.sagasFlagged, 1, { Saga: def.name });
+          deps.logger.log('error', 'saga flagged failed-needs-attention: contradictory timeline', { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, reason: contradicted });
+        }
       } catch (error) {
         if (error instanceof EnvelopeError) {
           await recordRejection(deps.client, deps.tableName, { consumer: TRACKER_CONSUMER, messageId: record.messageId, reason: error.reason, message: error.message, body: record.body, now: clock.now() }).then(

@@ -46,7 +46,7 @@ const allows = (statements: Statement[], action: string, pk: string): boolean =>
 const queueArn = (queue: Parameters<typeof idOf>[0]) => ({ 'Fn::GetAtt': [idOf(queue), 'Arn'] });
 
 describe('least privilege', () => {
-  it.each(participantNames(orderSaga))('%s may read and write only items under its own prefix, on the table only', (name) => {
+  it.each(participantNames(orderSaga))('%s may read and write only items under its own prefix, on the table only, and only condition-check saga records (the end marker)', (name) => {
     const statements = statementsOf(template, roleOf(choreography.addedParticipants.get(name)!.function));
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toEqual([
@@ -55,6 +55,12 @@ describe('least privilege', () => {
         Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
         Resource: tableArn(),
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${name}#*`] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:ConditionCheckItem',
+        Resource: tableArn(),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['saga#*'] } },
       },
     ]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordOutcome } from '../../lib/runtime/participant.js';
-import { labHandlers, labRecord, logFor, modelStep, readLab, type LabMessage } from '../support/barrier-lab.js';
+import { labHandlers, labRecord, logFor, modelStep, readLab, storedStateOf, type LabMessage } from '../support/barrier-lab.js';
 import { freshTable } from '../support/dynamo.js';
 
 /**
@@ -66,7 +66,7 @@ describe('barrier, exhaustive over delivery orders (two participants, one duplic
       // THEN the stored barrier state and the business effects are the model's
       for (const p of ['a', 'b'] as const) {
         const stored = await readLab(client, tableName, p, sagaId);
-        if (stored.state !== state[p] || JSON.stringify(stored.log) !== JSON.stringify(logFor(p, state[p]))) {
+        if (stored.state !== storedStateOf(state[p]) || JSON.stringify(stored.log) !== JSON.stringify(logFor(p, state[p]))) {
           failures.push(`${order.map((x) => x.key).join(' ')}: ${p} ended ${stored.state} with effects [${stored.log}], expected ${state[p]} with [${logFor(p, state[p])}]`);
         }
       }

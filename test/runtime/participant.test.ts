@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DETAIL_BYTES } from '../../lib/core/envelope.js';
-import { outboxPartition, rejectionKey, stepKey } from '../../lib/core/keys.js';
+import { outboxPartition, rejectionKey, sagaKey, stepKey } from '../../lib/core/keys.js';
 import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant.js';
 import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/ports.js';
 import type { CommitFaults } from '../../lib/runtime/step-runner.js';
@@ -621,11 +621,12 @@ describe('participant handler: DynamoDB calls per event (counted by SDK middlewa
       expect(h.calls.map((c) => c.command), `${participant} on ${env.type}`).toEqual(expected);
       const transaction = h.calls.find((c) => c.command === 'TransactWriteItemsCommand');
       const items = (transaction?.input.TransactItems ?? []) as Record<string, { Item?: { pk?: string }; Key?: { pk?: string } }>[];
-      // barrier first, then the business write, then the outbox row
-      expect(items).toHaveLength(3);
+      // barrier first, then the business write, then the outbox row, and last the end marker (a check of the saga record)
+      expect(items).toHaveLength(4);
       expect(items[0]?.Put?.Item?.pk).toBe(stepKey(participant, sagaId, '').pk);
       expect(items[1]?.Update?.Key?.pk ?? items[1]?.Put?.Item?.pk).toMatch(new RegExp(`^${participant}#(item|charge)#`));
       expect(items[2]?.Put?.Item?.pk).toBe(outboxPartition(participant, sagaId));
+      expect(items[3]?.ConditionCheck?.Key?.pk).toBe(sagaKey(sagaId).pk);
     }
     expect(await stockOf(sku)).toEqual({ available: 4, reserved: 1 });
     expect((await getItem(chargeKey(orderId)))?.status).toBe('captured');
@@ -658,5 +659,60 @@ describe('participant handler: DynamoDB calls per event (counted by SDK middlewa
     // THEN the barrier condition refused the commit; nothing was written
     expect(h.calls.map((c) => c.command)).toEqual(['GetItemCommand', 'TransactWriteItemsCommand', 'GetItemCommand']);
     expect(await stockOf(sku)).toEqual({ available: 4, reserved: 1 });
+  });
+});
+
+describe('participant handler: the saga-level end marker', () => {
+  const endSaga = async (sagaId: string, fields: Record<string, unknown>) =>
+    table.client.send(new PutCommand({ TableName: table.tableName, Item: { ...sagaKey(sagaId), kind: 'saga', sagaId, version: 1, timeline: [], ...fields } }));
+
+  it.each([
+    ['completed', { status: 'completed' }],
+    ['compensated', { status: 'compensated' }],
+    ['timed out (SagaTimedOut committed by the reconciler)', { status: 'running', timeoutPublishedAt: new Date(T0).toISOString() }],
+  ])('refuses a forward step of a saga that has ended: %s — nothing commits, the message is acknowledged and counted', async (_label, fields) => {
+    // GIVEN a saga whose record says it ended, and stock for the late step
+    const sku = await seedSku(5);
+    const sagaId = testSagaId();
+    await endSaga(sagaId, fields);
+    const h = harness('stock');
+    // WHEN its forward event arrives late
+    const response = await h.handle(sqsEvent(orderPlaced(sagaId, sku, 2).record));
+    // THEN it is refused: no barrier, no stock reserved, no event, acknowledged, counted
+    expect(failures(response)).toEqual([]);
+    expect(h.outcomes.at(-1)).toMatchObject({ kind: 'ended-refused' });
+    expect(await getItem(stepKey('stock', sagaId, 'reserve'))).toBeUndefined();
+    expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+    expect(await outbox('stock', sagaId)).toEqual([]);
+    expect(h.metrics.total(METRIC.refusedAfterEnd)).toBe(1);
+    expect(h.metrics.total(METRIC.refusedHanging)).toBe(0);
+  });
+
+  it('lets a forward step of a running saga (or one the tracker has not seen yet) commit', async () => {
+    const sku = await seedSku(5);
+    const running = testSagaId();
+    await endSaga(running, { status: 'running' });
+    const unseen = testSagaId();
+    const h = harness('stock');
+    await h.handle(sqsEvent(orderPlaced(running, sku, 1).record, orderPlaced(unseen, sku, 1).record));
+    expect(h.outcomes.map((o) => ('state' in o ? o.state : o.kind))).toEqual(['done', 'done']);
+    expect(await stockOf(sku)).toEqual({ available: 3, reserved: 2 });
+  });
+
+  it('counts a redelivered forward event of a step that ran and was compensated as a duplicate, not an anti-hanging refusal', async () => {
+    // GIVEN a reservation that was compensated
+    const sku = await seedSku(5);
+    const sagaId = testSagaId();
+    const forward = orderPlaced(sagaId, sku, 2).record;
+    await harness('stock').handle(sqsEvent(forward));
+    const declined = sagaRecord(shopSaga, { type: 'PaymentDeclined', producer: 'billing', sagaId, payload: shopPayloads.paymentDeclined(`o-${sagaId}`) });
+    await harness('stock').handle(sqsEvent(declined.record));
+    // WHEN the forward event is delivered again
+    const h = harness('stock');
+    await h.handle(sqsEvent(forward));
+    // THEN it is a duplicate
+    expect(h.outcomes.at(-1)).toMatchObject({ kind: 'duplicate' });
+    expect(h.metrics.total(METRIC.refusedHanging)).toBe(0);
+    expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
   });
 });

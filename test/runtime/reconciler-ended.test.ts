@@ -14,7 +14,8 @@ afterEach(async () => {
 
 /** Commits one more outbox row of a saga (a late step), as a participant's transaction would. */
 async function lateRow(c: LocalCloud, sagaId: string, eventId: string): Promise<void> {
-  const row = await buildOutboxRow({ def: c.definition, producer: 'inventory', sagaId, emission: { type: 'StockReleased', payload: { orderId: 'o-x', sku: '', quantity: 0 } }, eventId, now: c.clock.now() });
+  // A second OrderCompleted: consistent with the completed saga (its only reaction, the points confirm, is a duplicate).
+  const row = await buildOutboxRow({ def: c.definition, producer: 'order', sagaId, emission: { type: 'OrderCompleted', payload: { orderId: 'o-x' } }, eventId, now: c.clock.now() });
   await c.client.send(new TransactWriteCommand({ TransactItems: [outboxPut(c.tableName, row)] as never }));
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../lib/core/envelope.js';
-import { ENDED_SHARD, openShardOf, sagaKey } from '../../lib/core/keys.js';
+import { ATTENTION_SHARD, ENDED_SHARD, openShardOf, sagaKey } from '../../lib/core/keys.js';
 import { applyEvent, statusImpliedBy, type SagaRecord } from '../../lib/runtime/saga-record.js';
 import { shopPayloads, shopSaga } from '../fixtures/shop-saga.js';
 import { envelope, T0 } from '../support/events.js';
@@ -97,9 +97,10 @@ describe('saga record: applyEvent', () => {
   it.each([
     [[captured, released], 'completed', 'PaymentCaptured'],
     [[released, captured], 'compensated', 'StockReleased'],
-  ] as const)('the first terminal event wins (%#)', (events, status, terminalEvent) => {
+  ] as const)('the first terminal event stays the terminal event; a second of the other kind flags the saga (%#)', (events, _status, terminalEvent) => {
     const record = fold([placed, ...events, declined]);
-    expect(record).toMatchObject({ status, terminalEvent });
+    expect(record).toMatchObject({ status: 'failed-needs-attention', terminalEvent });
+    expect(record?.flaggedReason).toContain('contradictory timeline');
     expect(record?.timeline).toHaveLength(4);
   });
 
@@ -133,5 +134,40 @@ describe('saga record: applyEvent', () => {
     expect(statusImpliedBy(shopSaga, 'PaymentCaptured')).toBe('completed');
     expect(statusImpliedBy(shopSaga, 'StockUnavailable')).toBe('compensated');
     expect(statusImpliedBy(shopSaga, 'StockReleased')).toBe('compensated');
+  });
+});
+
+describe('saga record: a contradictory timeline is flagged', () => {
+  it('flags a completed saga that then gets a failure terminal, with the reason, and keeps it flagged', () => {
+    // GIVEN a completed saga
+    const done = fold([placed, reserved, captured])!;
+    expect(done.status).toBe('completed');
+    // WHEN a failure terminal arrives after it
+    const flagged = applyEvent(shopSaga, done, released, NOW + 1)!;
+    // THEN it is flagged for a person, in the attention partition, with what contradicts what
+    expect(flagged).toMatchObject({ status: 'failed-needs-attention', openShard: ATTENTION_SHARD });
+    expect(flagged.flaggedReason).toContain('completed by PaymentCaptured, and the failure terminal StockReleased');
+    expect(flagged.timeline.map((t) => t.type)).toContain('StockReleased');
+    // AND nothing arriving later un-flags it
+    const later = applyEvent(shopSaga, flagged, ev('StockReserved', 'stock', shopPayloads.stockReserved('o-1', 'sku-1'), 40, 'evt-late-2'), NOW + 2)!;
+    expect(later.status).toBe('failed-needs-attention');
+    expect(later.flaggedReason).toBe(flagged.flaggedReason);
+  });
+
+  it('flags a compensated saga that then gets an event only a forward step emits (an effect after the end)', () => {
+    const compensated = fold([placed, reserved, declined, released])!;
+    expect(compensated.status).toBe('compensated');
+    const late = ev('StockReserved', 'stock', shopPayloads.stockReserved('o-1', 'sku-1'), 50, 'evt-late-reserve');
+    const flagged = applyEvent(shopSaga, compensated, late, NOW + 1)!;
+    expect(flagged.status).toBe('failed-needs-attention');
+    expect(flagged.flaggedReason).toContain('a forward effect committed after the saga ended');
+    // … while the same event that occurred before the end is only a late delivery
+    expect(applyEvent(shopSaga, compensated, ev('StockReserved', 'stock', shopPayloads.stockReserved('o-1', 'sku-1'), 20, 'evt-early-reserve'), NOW + 1)?.status).toBe('compensated');
+  });
+
+  it('does not flag a late event consistent with the end (a failure event after compensated, a duplicate)', () => {
+    const compensated = fold([placed, reserved, declined, released])!;
+    expect(applyEvent(shopSaga, compensated, unavailable, NOW + 1)?.status).toBe('compensated');
+    expect(applyEvent(shopSaga, compensated, released, NOW + 1)).toBeUndefined();
   });
 });

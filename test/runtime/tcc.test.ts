@@ -117,8 +117,9 @@ interface Expect {
 function oracle(state: State, phase: Phase): Expect {
   if (phase === 'T') {
     if (state === 'absent') return { next: 'done', outcome: 'committed:done', acked: true };
-    if (state === 'done' || state === 'confirmed') return { next: state, outcome: 'duplicate', acked: true };
-    return { next: state, outcome: 'hanging-refused', acked: true }; // anti-hanging: a try after its cancel
+    // A try redelivered after it ran (and was cancelled since) is a duplicate; only a try after a null cancel hangs.
+    if (state === 'done' || state === 'confirmed' || state === 'compensated') return { next: state, outcome: 'duplicate', acked: true };
+    return { next: state, outcome: 'hanging-refused', acked: true }; // anti-hanging: a try after its (null) cancel
   }
   if (phase === 'C') {
     if (state === 'absent') return { next: state, outcome: 'retry', acked: false }; // the decision was commit: the try must exist

@@ -79,7 +79,7 @@ describe('tracker: the saga record', () => {
     expect(actual?.timeline.map((t) => t.type)).toEqual(events.map((e) => e.type));
   });
 
-  it('status moves only upward and the first terminal event wins', async () => {
+  it('keeps the first terminal event, and flags the saga when a compensation path follows its completion', async () => {
     // GIVEN a completed saga
     const sagaId = testSagaId();
     const handle = tracker();
@@ -88,9 +88,11 @@ describe('tracker: the saga record', () => {
     // WHEN a compensation path's events arrive afterwards (e.g. a forged or mistaken chain)
     const late = sagaEvents(sagaId, 'compensated').slice(2);
     await handle(sqsEvent(...late.map(toRecord)));
-    // THEN the saga stays completed; the late events are kept in the timeline
+    // THEN the terminal event stays, the late events are kept in the timeline, and the contradiction
+    // (completed, then a failure terminal) is flagged for a person
     const record = await readSagaRecord(table.client, table.tableName, sagaId);
-    expect(record).toMatchObject({ status: 'completed', terminalEvent: 'PaymentCaptured', version: done.length + late.length });
+    expect(record).toMatchObject({ status: 'failed-needs-attention', terminalEvent: 'PaymentCaptured', version: done.length + late.length });
+    expect(record?.flaggedReason).toContain('contradictory timeline: completed by PaymentCaptured, and the failure terminal');
   });
 
   it('keeps an open saga in the open-sagas index and moves it to open#ended (for the outbox audit) at the terminal event', async () => {

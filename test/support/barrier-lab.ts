@@ -189,11 +189,14 @@ export async function readLab(client: DynamoDBDocumentClient, tableName: string,
 export function modelStep(participant: 'a' | 'b', state: string | undefined, phase: LabMessage['phase'], fails: boolean): { next: string | undefined; result: 'effect' | 'null' | 'duplicate' | 'refused' | 'retry' } {
   if (phase === 'forward') {
     if (state === undefined) return fails ? { next: 'failed', result: 'null' } : { next: 'done', result: 'effect' };
-    if (state === 'done' || state === 'failed' || state === 'confirmed') return { next: state, result: 'duplicate' };
+    // Once the forward ran, its redelivery is a duplicate whatever came since; only a tombstone (a
+    // null compensation before any forward) refuses it (anti-hanging).
+    if (state === 'done' || state === 'failed' || state === 'confirmed' || state === 'compensated' || state === VOIDED_AFTER_FAILURE) return { next: state, result: 'duplicate' };
     return { next: state, result: 'refused' };
   }
   if (phase === 'compensate') {
-    if (state === undefined || state === 'failed') return { next: 'voided', result: 'null' };
+    if (state === 'failed') return { next: VOIDED_AFTER_FAILURE, result: 'null' };
+    if (state === undefined) return { next: 'voided', result: 'null' };
     if (state === 'done') return { next: 'compensated', result: 'effect' };
     if (state === 'confirmed' && participant === 'b') return { next: state, result: 'refused' };
     return { next: state, result: 'duplicate' };
@@ -204,6 +207,12 @@ export function modelStep(participant: 'a' | 'b', state: string | undefined, pha
   if (state === undefined) return { next: state, result: 'retry' };
   return { next: state, result: 'refused' };
 }
+
+/** The model's state of a failed forward step that was then compensated: stored as `voided`, but its forward ran. */
+export const VOIDED_AFTER_FAILURE = 'voided (after a failed forward)';
+
+/** The barrier state stored for a model state. */
+export const storedStateOf = (state: string | undefined): string | undefined => (state === VOIDED_AFTER_FAILURE ? 'voided' : state);
 
 /** The effect log a barrier state implies: what took effect, in order. */
 export function logFor(participant: 'a' | 'b', state: string | undefined): string[] {
