@@ -94,7 +94,7 @@ export interface ChoreographyProps {
   readonly trackerEntry?: string;
   /**
    * Your own entry of the reconciler function, e.g. to register reconciliation checks (对账):
-   * `reconcilerHandlerFor(saga, [myCheck(), reservationExpiryCheck()])`.
+   * `reconcilerHandlerFor(saga, [...defaultReconciliationChecks(saga), myCheck()])`.
    * @default a generated entry: the framework's reconciler with `definition` and the TCC reservation-expiry check
    */
   readonly reconcilerEntry?: string;

@@ -3,12 +3,14 @@ import { createReconciler, type Reconciler } from '../runtime/reconciler.js';
 import type { ReconcilerOptions, ReconciliationCheck, ReconcileRunResult } from '../runtime/reconciler-types.js';
 import type { Logger } from '../runtime/ports.js';
 import { silentLogger } from '../runtime/ports.js';
+import { defaultReconciliationChecks } from '../runtime/tcc.js';
 import type { LocalCloud } from './cloud.js';
 import { localQueueAdmin } from './queue-admin.js';
 
 export interface LocalReconcilerOptions extends ReconcilerOptions {
   /** Virtual time between runs (the EventBridge schedule's rate). @default 60 000 ms */
   readonly everyMs?: number;
+  /** @default the checks the definition's features need (`defaultReconciliationChecks`: TCC reservation expiry); `[]` opts out */
   readonly checks?: readonly ReconciliationCheck[];
   readonly logger?: Logger;
 }
@@ -50,7 +52,7 @@ export function createLocalReconciler<D extends AnySagaDefinition>(cloud: LocalC
     metrics: cloud.metrics,
     logger: logger ?? silentLogger,
     queues: localQueueAdmin(cloud.consumers),
-    checks: checks ?? [],
+    checks: checks ?? defaultReconciliationChecks(cloud.definition),
     options: reconcilerOptions,
   });
 }

@@ -6,7 +6,7 @@ import { createOutcomeApiHandler, outcomeApiDepsFromEnv } from './outcome-api.js
 import { createReconcilerHandler, reconcilerDepsFromEnv } from './reconciler.js';
 import type { ReconciliationCheck } from './reconciler-types.js';
 import { createRelayHandler } from './relay.js';
-import { reservationExpiryCheck } from './tcc.js';
+import { defaultReconciliationChecks } from './tcc.js';
 import { createTrackerHandler } from './tracker.js';
 
 // The framework's own Lambda handlers for any definition, built on the first invocation from the
@@ -37,14 +37,15 @@ export const trackerHandlerFor = (def: AnySagaDefinition) => lazyHandler(() => c
 
 /**
  * The scheduled reconciler of `def` with its reconciliation checks (对账). The default checks are
- * the ones every saga needs: expired TCC reservations finished by their saga's decision.
+ * the ones the definition's features need ({@link defaultReconciliationChecks}: expired TCC
+ * reservations finished by their saga's decision); pass your own list to add checks or `[]` to opt out.
  *
  * @example
  * ```ts
  * export const handler = reconcilerHandlerFor(orderSaga, [orderStockCheck(), reservationExpiryCheck()]);
  * ```
  */
-export const reconcilerHandlerFor = (def: AnySagaDefinition, checks: readonly ReconciliationCheck[] = [reservationExpiryCheck()]) =>
+export const reconcilerHandlerFor = (def: AnySagaDefinition, checks: readonly ReconciliationCheck[] = defaultReconciliationChecks(def)) =>
   lazyHandler(() => createReconcilerHandler(def, reconcilerDepsFromEnv(def, checks)));
 
 /**

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type Dynamo
 import { RECONCILER, RESERVATION_EXPIRED_EVENT, type AnySagaDefinition, type ReservationExpiredPayload } from '../core/definition.js';
 import type { ValidatedEvent } from '../core/envelope.js';
 import { KEY, reservationShards, stepKey } from '../core/keys.js';
-import type { Reaction } from '../core/model.js';
+import { hasTccSteps, type Reaction } from '../core/model.js';
 import { compensationBarrierWrite, type BarrierRecord, type BarrierState } from './barrier.js';
 import { StepContractError } from './errors.js';
 import { buildOutboxRow, outboxPut } from './outbox.js';
@@ -357,4 +357,20 @@ export function reservationExpiryCheck(options: { readonly everyMs?: number; rea
       return out;
     },
   };
+}
+
+/**
+ * The reconciliation checks every saga using a feature needs, registered by default (the
+ * generated reconciler entry of the constructs, `reconcilerHandlerFor`, the local cloud's
+ * reconciler): the TCC reservation expiry when the definition has TCC steps. Opt out by passing
+ * your own list (`[]` for none). Two-phase messages need your `checkBack` and are registered by
+ * you: `pendingMessagesCheck({ olderThanMs, checkBack })`.
+ *
+ * @example
+ * ```ts
+ * export const handler = reconcilerHandlerFor(bookingSaga, [...defaultReconciliationChecks(bookingSaga), myStockCheck()]);
+ * ```
+ */
+export function defaultReconciliationChecks(def: AnySagaDefinition): ReturnType<typeof reservationExpiryCheck>[] {
+  return hasTccSteps(def) ? [reservationExpiryCheck()] : [];
 }

@@ -39,7 +39,7 @@ describe('a forward step that commits after its saga ended', () => {
     const slowCredit: StepImplementations<Unsafe, 'ledger'> = {
       credit: {
         async forward(ctx) {
-          if (ctx.now.getTime() < started + (unsafeTransfer.deadlineSeconds + 90) * 1000) return ctx.retryLater('the bank is slow today', 20);
+          if (ctx.now.getTime() < started + (unsafeTransfer.deadlineSeconds + 90) * 1000) return ctx.retryLater('the bank is slow today', { delaySeconds: 20 });
           ctx.db.update({ Key: ledgerKey('shop-0'), UpdateExpression: 'ADD balance :a', ExpressionAttributeValues: { ':a': ctx.payload.amountCents } });
           return ctx.done(ctx.emit('Credited', { transferId: ctx.payload.transferId, to: 'shop-0', amountCents: ctx.payload.amountCents }));
         },
@@ -63,7 +63,7 @@ describe('a forward step that commits after its saga ended', () => {
     const record = await c.sagaRecord(sagaId);
     expect(record?.status).toBe('compensated');
     expect(record?.timeline.map((t) => t.type)).not.toContain('Credited');
-    expect(c.outcomes.filter((o) => o.sagaId === sagaId && 'kind' in o && o.kind === 'ended-refused')).toHaveLength(1);
+    expect(c.outcomes.filter((o) => 'sagaId' in o && o.sagaId === sagaId && o.kind === 'ended-refused')).toHaveLength(1);
     expect(c.metrics.total(METRIC.refusedAfterEnd)).toBe(1);
   });
 });
