@@ -12,3 +12,4 @@ export * from './tables.js';
 export * from './queue-admin.js';
 export * from './reconciler-schedule.js';
 export * from './consumers.js';
+export * from './operator-context.js';

@@ -26,3 +26,5 @@ export * from './reconciler.js';
 export * from './reconciler-types.js';
 export * from './reconciler-explain.js';
 export * from './reconciler-outbox.js';
+export * from './operator/context.js';
+export * from './operator/actions.js';

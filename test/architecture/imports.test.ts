@@ -12,7 +12,9 @@ const ALLOWED: Record<string, { layers: string[]; forbiddenPackages: RegExp[] }>
   // The DynamoDB engine stands alone: no framework code, so it can be held to moto on its own.
   'lib/local/dynamodb': { layers: ['lib/local/dynamodb'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/, /^zod/, /^@standard-schema/] },
   'lib/constructs': { layers: ['lib/core', 'lib/constructs'], forbiddenPackages: [/^@aws-sdk\//] },
-  'lib/cli': { layers: ['lib/core', 'lib/runtime', 'lib/local', 'lib/local/dynamodb', 'lib/constructs', 'lib/cli', 'functions'], forbiddenPackages: [] },
+  // Test helpers for a user's own saga (saga-choreography/testing): over the local cloud, below the CLI.
+  'lib/testing': { layers: ['lib/core', 'lib/runtime', 'lib/local', 'lib/local/dynamodb', 'lib/testing'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
+  'lib/cli': { layers: ['lib/core', 'lib/runtime', 'lib/local', 'lib/local/dynamodb', 'lib/testing', 'lib/constructs', 'lib/cli', 'functions'], forbiddenPackages: [] },
   functions: { layers: ['lib/core', 'lib/runtime', 'functions'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
 };
 
@@ -73,5 +75,9 @@ describe('folder contract (import direction)', () => {
     // the engine is its own layer: it may not reach back into the local cloud
     expect(layerOf('lib/local/dynamodb/engine.ts')).toBe('lib/local/dynamodb');
     expect(ALLOWED['lib/local/dynamodb']!.layers.includes(layerOf('lib/local/cloud.ts')!)).toBe(false);
+    // the test helpers sit between the local cloud and the CLI: never the other way round
+    expect(layerOf('lib/testing/index.ts')).toBe('lib/testing');
+    expect(ALLOWED['lib/local']!.layers.includes('lib/testing')).toBe(false);
+    expect(ALLOWED['lib/runtime']!.layers.includes('lib/testing')).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { participantNames } from '../../core/model.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
-import { forceCompensation, inspectSaga, listDeadLetters, redrive, resolveSaga, retryStep } from './actions.js';
+import { forceCompensation, inspectSaga, listDeadLetters, redrive, resolveSaga, retryStep } from '../../runtime/operator/actions.js';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, awsOperatorContext, connectionFlags, type ContextFactory } from './context.js';
 import { formatDeadLetters, formatInspection } from './format.js';
 

@@ -1,25 +1,13 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AnySagaDefinition } from '../../core/definition.js';
 import { ENV } from '../../core/env.js';
 import { createDocumentClient, createSqsClient } from '../../runtime/aws-clients.js';
-import { randomIds, systemClock, type Clock, type IdSource } from '../../runtime/ports.js';
-import { parseUrlMap, sqsQueueAdmin, type QueueAdmin } from '../../runtime/queue-admin.js';
+import type { OperatorContext } from '../../runtime/operator/context.js';
+import { randomIds, systemClock } from '../../runtime/ports.js';
+import { parseUrlMap, sqsQueueAdmin } from '../../runtime/queue-admin.js';
 import { loadDefinitions } from '../definition-loader.js';
 import { UsageError } from '../io.js';
 
-/**
- * The ports every operator action runs on. `awsOperatorContext` builds them for AWS (or any
- * `AWS_ENDPOINT_URL`); tests and embedders build them over a `LocalCloud`, so the same actions run
- * end to end on the local cloud.
- */
-export interface OperatorContext {
-  readonly def: AnySagaDefinition;
-  readonly client: DynamoDBDocumentClient;
-  readonly tableName: string;
-  readonly queues: QueueAdmin;
-  readonly clock: Clock;
-  readonly ids: IdSource;
-}
+/** The ports every operator action runs on (lib/runtime/operator/context.ts). */
+export type { OperatorContext } from '../../runtime/operator/context.js';
 
 /** Flags every operator command accepts. */
 export interface ConnectionFlags {

@@ -1,4 +1,4 @@
-import type { DeadLetterView, Inspection } from './actions.js';
+import type { DeadLetterView, Inspection } from '../../runtime/operator/actions.js';
 
 const time = (iso: string | undefined): string => (iso ? iso.replace('T', ' ').replace(/Z$/, '') : '-');
 

@@ -4,15 +4,15 @@ import { envelopeSchema } from '../../core/envelope.js';
 import { SagaCoreError } from '../../core/errors.js';
 import { failureKey, openShardOf, outboxKey, rejectionKey, stepKey } from '../../core/keys.js';
 import { allReactions, participantNames, sourceFor } from '../../core/model.js';
-import type { BarrierRecord } from '../../runtime/barrier.js';
-import type { FailureRecord } from '../../runtime/forward-recovery.js';
-import { outboxPut, type OutboxRow } from '../../runtime/outbox.js';
-import type { RedriveResult } from '../../runtime/queue-admin.js';
-import { explainSaga, type SagaExplanation } from '../../runtime/reconciler-explain.js';
-import { timeoutRow } from '../../runtime/reconciler-outbox.js';
-import { isConditionFailure, ReconcilerStore, withoutIndex } from '../../runtime/reconciler-store.js';
-import { emptyStats, type TrackedSaga } from '../../runtime/reconciler-types.js';
-import { isTerminalStatus, type OperatorNote } from '../../runtime/saga-record.js';
+import type { BarrierRecord } from '../barrier.js';
+import type { FailureRecord } from '../forward-recovery.js';
+import { outboxPut, type OutboxRow } from '../outbox.js';
+import type { RedriveResult } from '../queue-admin.js';
+import { explainSaga, type SagaExplanation } from '../reconciler-explain.js';
+import { timeoutRow } from '../reconciler-outbox.js';
+import { isConditionFailure, ReconcilerStore, withoutIndex } from '../reconciler-store.js';
+import { emptyStats, type TrackedSaga } from '../reconciler-types.js';
+import { isTerminalStatus, type OperatorNote } from '../saga-record.js';
 import type { OperatorContext } from './context.js';
 
 /** An operator action that cannot be done as asked; the message says why and what to do instead. */
