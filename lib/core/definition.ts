@@ -94,6 +94,18 @@ export interface StepSpec<E extends string = string> {
    * is the confirm. Confirm and cancel must eventually succeed (retries, then the DLQ). @default none
    */
   readonly confirmation?: ConfirmationSpec<E>;
+  /**
+   * A deadline of this step alone: seconds after its triggering event occurred by which the step
+   * must have run (emitted one of its events). Past it, the saga times out as when its own deadline
+   * passes — the reconciler publishes {@link TIMEOUT_EVENT} and the failure path runs. Checked by
+   * the verifier against the saga's `deadlineSeconds`. @default none: only the saga's deadline
+   *
+   * @example
+   * ```ts
+   * capturePayment: { on: 'PointsFrozen', emits: ['PaymentCaptured'], failsWith: ['PaymentDeclined'], pivot: true, deadlineSeconds: 30, compensation: { on: ['SagaTimedOut'], emits: ['PaymentVoided'] } }
+   * ```
+   */
+  readonly deadlineSeconds?: number;
 }
 
 export interface ParticipantSpec<E extends string = string> {
@@ -258,6 +270,14 @@ function checkStructure(def: SagaDefinitionInput): void {
         s.compensation.emits.forEach((e) => mustKnow(e, `${role} compensation "emits"`));
       }
       if (s.confirmation) checkConfirmation(def, role, s, mustKnow, { ...where, participant, step });
+      if (s.deadlineSeconds !== undefined) {
+        if (!(typeof s.deadlineSeconds === 'number' && Number.isFinite(s.deadlineSeconds) && s.deadlineSeconds > 0)) {
+          throw new DefinitionError(`Saga "${def.name}": ${role} deadlineSeconds must be a positive number of seconds, got ${JSON.stringify(s.deadlineSeconds)}.`, { ...where, participant, step });
+        }
+        if (s.mustSucceed) {
+          throw new DefinitionError(`Saga "${def.name}": ${role} is mustSucceed and has a deadline; a must-succeed step retries until it succeeds, so a deadline cannot send it down the failure path. Remove one of them.`, { ...where, participant, step });
+        }
+      }
       if (s.mustSucceed && (s.failsWith ?? []).length > 0) {
         throw new DefinitionError(`Saga "${def.name}": ${role} is mustSucceed but declares failsWith; a must-succeed step retries instead of failing. Remove one of them.`, { ...where, participant, step });
       }

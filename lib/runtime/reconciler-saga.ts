@@ -68,7 +68,8 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
     }
   }
   if (saga.status === 'running' && deadlinePassed && !saga.timeoutPublishedAt) {
-    const row = await timeoutRow(ctx.def, saga, `deadline ${saga.deadline} passed`, ctx.ids(), now);
+    const why = saga.deadlineOf ? `the deadline of step ${saga.deadlineOf} (${saga.deadline}) passed before it ran` : `deadline ${saga.deadline} passed`;
+    const row = await timeoutRow(ctx.def, saga, why, ctx.ids(), now);
     const next = bump(saga, now, { timeoutPublishedAt: iso(now), stalledChecks: 0, openShard: openShardOf(saga.sagaId), nextCheckAt: iso(now + opts.checkIntervalMs) });
     const ok = await store.writeSaga(next, saga.version, [outboxPut(store.tableName, row)], 'attribute_not_exists(timeoutPublishedAt)');
     if (ok) {

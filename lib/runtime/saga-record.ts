@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { RESERVATION_EXPIRED_EVENT, type AnySagaDefinition } from '../core/definition.js';
 import type { Envelope } from '../core/envelope.js';
 import { ATTENTION_SHARD, ENDED_SHARD, ITEM_KIND, openShardOf, sagaKey } from '../core/keys.js';
-import { failureEvents, forwardEffectEvents, isTerminal } from '../core/model.js';
+import { allReactions, failureEvents, forwardEffectEvents, isTerminal } from '../core/model.js';
 
 export const SAGA_STATUSES = ['running', 'compensating', 'failed-needs-attention', 'completed', 'compensated'] as const;
 export type SagaStatus = (typeof SAGA_STATUSES)[number];
@@ -54,6 +54,31 @@ export interface SagaRecord {
    */
   readonly contradiction?: string;
   readonly flaggedAt?: string;
+  /**
+   * Steps with their own deadline (`deadlineSeconds` on the step) whose triggering event arrived
+   * and that have not emitted yet: `participant.step` → when the step's deadline passes. The
+   * earliest of them (and the saga's own) is the record's `deadline`.
+   */
+  readonly stepDeadlines?: Readonly<Record<string, string>>;
+  /** What set `deadline` when a step deadline is earlier than the saga's: `participant.step`. */
+  readonly deadlineOf?: string;
+}
+
+/**
+ * The pending step deadlines after one more event: steps triggered by it that have a deadline are
+ * added (from the event's occurrence time), the producer's step that emitted it is removed.
+ */
+export function nextStepDeadlines(def: AnySagaDefinition, current: Readonly<Record<string, string>> | undefined, envelope: Pick<Envelope, 'type' | 'producer' | 'occurredAt'>): Record<string, string> {
+  const pending: Record<string, string> = { ...(current ?? {}) };
+  for (const r of allReactions(def)) {
+    if (r.phase !== 'forward') continue;
+    const key = `${r.participant}.${r.step}`;
+    if (r.participant === envelope.producer && r.mayEmit.includes(envelope.type)) delete pending[key];
+    else if (r.event === envelope.type && r.spec.deadlineSeconds !== undefined && pending[key] === undefined) {
+      pending[key] = new Date(Date.parse(envelope.occurredAt) + r.spec.deadlineSeconds * 1000).toISOString();
+    }
+  }
+  return pending;
 }
 
 /**
@@ -112,7 +137,12 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
   // Ties on time are broken by event id, so the timeline does not depend on arrival order.
   const timeline = [...(current?.timeline ?? []), entry].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   const startedAt = timeline[0]!.at;
-  const deadline = new Date(Date.parse(startedAt) + def.deadlineSeconds * 1000).toISOString();
+  // The saga's deadline, or an earlier one of a step still waiting to run (its own deadlineSeconds).
+  const stepDeadlines = nextStepDeadlines(def, current?.stepDeadlines, envelope);
+  const sagaDeadline = new Date(Date.parse(startedAt) + def.deadlineSeconds * 1000).toISOString();
+  const earliestStep = Object.entries(stepDeadlines).sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0))[0];
+  const deadline = earliestStep && earliestStep[1] < sagaDeadline ? earliestStep[1] : sagaDeadline;
+  const deadlineOf = earliestStep && earliestStep[1] < sagaDeadline ? earliestStep[0] : undefined;
   const implied = statusImpliedBy(def, envelope.type);
   const was = current?.status ?? 'running';
   const at = new Date(now).toISOString();
@@ -136,9 +166,11 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
     };
   }
   const status = isTerminalStatus(was) ? was : rank[implied] >= rank[was] ? implied : was;
+  // Recomputed on every event: the previous step deadlines are not carried over as they were.
+  const { stepDeadlines: _previous, deadlineOf: _previousOf, ...carried } = current ?? ({} as Partial<SagaRecord>);
   const base: SagaRecord = {
     ...sagaKey(envelope.sagaId),
-    ...(current ?? {}),
+    ...carried,
     kind: ITEM_KIND.saga,
     sagaId: envelope.sagaId,
     definition: def.name,
@@ -146,6 +178,8 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
     status,
     startedAt,
     deadline,
+    ...(Object.keys(stepDeadlines).length > 0 ? { stepDeadlines } : {}),
+    ...(deadlineOf ? { deadlineOf } : {}),
     updatedAt: at,
     lastEventAt: at,
     version: (current?.version ?? 0) + 1,

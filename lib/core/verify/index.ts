@@ -1,7 +1,7 @@
 import { TIMEOUT_EVENT, type AnySagaDefinition } from '../definition.js';
 import { allReactions, isTerminal, producersOf, type Reaction } from '../model.js';
 import { analysePaths, MAX_RUNS, type PathAnalysis } from './paths.js';
-import { checkCompensationOnSuccess, checkCycles, checkDuplicates, checkUnconsumed, checkUnproduced } from './structure.js';
+import { checkCompensationOnSuccess, checkCycles, checkDuplicates, checkStepDeadlines, checkUnconsumed, checkUnproduced } from './structure.js';
 import { sortFindings, VerificationError, type VerificationFinding } from './types.js';
 
 export { FINDING_CODES, VerificationError, type FindingCode, type FindingSeverity, type VerificationFinding } from './types.js';
@@ -36,6 +36,7 @@ export function verifyDefinition(def: AnySagaDefinition, options: VerifyOptions 
     ...terminalFindings(def, reactions, paths),
     ...tccFindings(reactions, paths),
     ...checkCompensationOnSuccess(def, reactions),
+    ...checkStepDeadlines(def),
     ...(paths.capped
       ? [
           {

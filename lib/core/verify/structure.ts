@@ -1,4 +1,4 @@
-import { TIMEOUT_EVENT, type AnySagaDefinition } from '../definition.js';
+import { TIMEOUT_EVENT, type AnySagaDefinition, type ParticipantSpec } from '../definition.js';
 import { isTerminal, producersOf, type Reaction } from '../model.js';
 import { compareStrings, reactionLabel, type VerificationFinding } from './types.js';
 
@@ -235,3 +235,23 @@ function shortestCycle(start: number, succ: readonly (readonly number[])[], memb
   return [start, start];
 }
 
+
+/** `step-deadline-too-late`: a step deadline that cannot pass before the saga's own deadline does. */
+export function checkStepDeadlines(def: AnySagaDefinition): VerificationFinding[] {
+  const out: VerificationFinding[] = [];
+  for (const [participant, spec] of Object.entries(def.participants as Readonly<Record<string, ParticipantSpec>>)) {
+    for (const [step, s] of Object.entries(spec.steps)) {
+      if (s.deadlineSeconds === undefined || s.deadlineSeconds < def.deadlineSeconds) continue;
+      out.push({
+        code: 'step-deadline-too-late',
+        severity: 'warning',
+        participant,
+        step,
+        message:
+          `Step ${participant}.${step} has deadlineSeconds ${s.deadlineSeconds}, not less than the saga's ${def.deadlineSeconds}: counted from a later event, it can never pass first, so it changes nothing. ` +
+          `Make it shorter than the saga's deadline, or remove it.`,
+      });
+    }
+  }
+  return out;
+}

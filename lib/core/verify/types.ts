@@ -14,6 +14,7 @@ export const FINDING_CODES = [
   'unconfirmed-reservation',
   'cancel-after-confirm',
   'timeout-ignored',
+  'step-deadline-too-late',
   'compensation-on-success-path',
   'unused-event',
   'path-analysis-capped',
