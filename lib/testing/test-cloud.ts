@@ -84,7 +84,16 @@ export interface TestCloudOptions {
   readonly endpoint?: string;
 }
 
-/** The result of {@link TestCloud.checkInvariants}. */
+/**
+ * The result of {@link TestCloud.checkInvariants}.
+ *
+ * @example
+ * ```ts
+ * const { ok, checked, violations } = await t.checkInvariants();
+ * expect(checked).toContain('money-conserved');
+ * expect(violations).toEqual([]); // a failure shows [{ invariant: 'money-conserved', message: '…' }]
+ * ```
+ */
 export interface InvariantCheck {
   /** No violation. */
   readonly ok: boolean;

@@ -87,6 +87,12 @@ describe('startTestCloud with the transfer app (a user saga, not the reference o
     ]);
   });
 
+  it('an app invariant fails on data that breaks it (money appearing out of nowhere)', async () => {
+    t = await startTestCloud(app);
+    await t.data.put('ledger', { ...ledgerKey('shop-9'), balance: 1 });
+    expect((await t.checkInvariants()).violations).toEqual([{ invariant: 'money-conserved', message: `wallets and ledger hold ${WALLETS * OPENING_BALANCE + 1} cents, not ${WALLETS * OPENING_BALANCE}` }]);
+  });
+
   it('a saga left open breaks saga-ends; a saga started behind the helpers’ back is reported', async () => {
     t = await startTestCloud(app, { reconciler: false });
     const { sagaId } = await t.startSaga(transfer('t-4', 'acct-4', 'shop-1', 100));

@@ -15,7 +15,14 @@ import { emptyStats, type TrackedSaga } from '../reconciler-types.js';
 import { isTerminalStatus, type OperatorNote } from '../saga-record.js';
 import type { OperatorContext } from './context.js';
 
-/** An operator action that cannot be done as asked; the message says why and what to do instead. */
+/**
+ * An operator action that cannot be done as asked; the message says why and what to do instead.
+ *
+ * @example
+ * ```ts
+ * try { await resolveSaga(ctx, sagaId, ''); } catch (e) { if (e instanceof OperatorActionError) console.error(e.message); }
+ * ```
+ */
 export class OperatorActionError extends SagaCoreError {
   constructor(message: string, context: Record<string, unknown> = {}) {
     super(message, context);
@@ -38,7 +45,15 @@ export interface Inspection {
   readonly explanation: SagaExplanation;
 }
 
-/** Status, timeline, step records and the explanation of a saga (why it is stuck, if it is). */
+/**
+ * Status, timeline, step records and the explanation of a saga (why it is stuck, if it is).
+ *
+ * @example
+ * ```ts
+ * const { saga, explanation } = await inspectSaga(ctx, sagaId);
+ * console.log(saga.status, explanation.summary);
+ * ```
+ */
 export async function inspectSaga(ctx: OperatorContext, sagaId: string): Promise<Inspection> {
   const saga = await requireSaga(ctx, sagaId);
   const s = store(ctx);
@@ -61,7 +76,14 @@ export interface DeadLetterView {
   readonly failedAt?: string;
 }
 
-/** DLQ messages per participant, each with the reason the participant runtime recorded. */
+/**
+ * DLQ messages per participant, each with the reason the participant runtime recorded.
+ *
+ * @example
+ * ```ts
+ * for (const l of await listDeadLetters(ctx, 'inventory')) console.log(l.sagaId, l.type, l.reason);
+ * ```
+ */
 export async function listDeadLetters(ctx: OperatorContext, participant?: string, max = 100): Promise<DeadLetterView[]> {
   const participants = participant ? [participant] : ctx.queues.participants().filter((p) => participantNames(ctx.def).includes(p));
   const out: DeadLetterView[] = [];
@@ -119,7 +141,14 @@ function envelopeOf(body: string): { sagaId: string; type: string; eventId: stri
 
 // ─── saga redrive ──────────────────────────────────────────────────────────────────────────────
 
-/** Moves a participant's DLQ back to its queue (SQS StartMessageMoveTask; the same locally). */
+/**
+ * Moves a participant's DLQ back to its queue (SQS StartMessageMoveTask; the same locally).
+ *
+ * @example
+ * ```ts
+ * const { moved } = await redrive(ctx, 'inventory');
+ * ```
+ */
 export async function redrive(ctx: OperatorContext, participant: string): Promise<RedriveResult> {
   checkParticipant(ctx, participant);
   return ctx.queues.redrive(participant);
@@ -145,6 +174,11 @@ export interface RetryResult {
  * The event is rebuilt from its outbox row, so it is the exact envelope the participant missed
  * (same event id: the barrier makes a duplicate harmless). `type` picks the event when the
  * participant has no pending step.
+ *
+ * @example
+ * ```ts
+ * const { type, messageId } = await retryStep(ctx, sagaId, 'inventory');
+ * ```
  */
 export async function retryStep(ctx: OperatorContext, sagaId: string, participant: string, type?: string): Promise<RetryResult> {
   checkParticipant(ctx, participant);
@@ -188,6 +222,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * Forces backward recovery: publishes `SagaTimedOut` (reason `operator: <note>`) through the
  * reconciler's outbox, in one transaction with the saga record (version-guarded), and puts the
  * saga back under the reconciler's watch. Participants past the pivot ignore it, as for a deadline.
+ *
+ * @example
+ * ```ts
+ * const { eventId } = await forceCompensation(ctx, sagaId, 'payment provider outage, ticket 42');
+ * ```
  */
 export async function forceCompensation(ctx: OperatorContext, sagaId: string, note: string): Promise<{ eventId: string }> {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -214,6 +253,11 @@ export async function forceCompensation(ctx: OperatorContext, sagaId: string, no
 /**
  * Marks a saga as handled by a person: the note is kept in `notes`, `resolvedAt` is set and the
  * saga leaves the open index (the reconciler no longer looks at it; its status is left as it is).
+ *
+ * @example
+ * ```ts
+ * await resolveSaga(ctx, sagaId, 'refunded by hand, ticket 123');
+ * ```
  */
 export async function resolveSaga(ctx: OperatorContext, sagaId: string, note: string): Promise<TrackedSaga> {
   if (!note.trim()) throw new OperatorActionError('A resolution needs a note saying what was done (--note "refunded by hand, ticket 123").');
