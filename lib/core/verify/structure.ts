@@ -2,8 +2,6 @@ import { TIMEOUT_EVENT, type AnySagaDefinition, type ParticipantSpec } from '../
 import { isTerminal, producersOf, type Reaction } from '../model.js';
 import { compareStrings, reactionLabel, type VerificationFinding } from './types.js';
 
-const list = (items: readonly string[]): string => items.map((i) => `"${i}"`).join(', ');
-
 /** Every event name the definition knows: start, declared events, the timeout event. */
 export function eventNames(def: AnySagaDefinition): string[] {
   return [...new Set<string>([def.start, ...Object.keys(def.events), TIMEOUT_EVENT])];
