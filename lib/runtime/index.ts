@@ -28,3 +28,4 @@ export * from './reconciler-explain.js';
 export * from './reconciler-outbox.js';
 export * from './operator/context.js';
 export * from './operator/actions.js';
+export * from './isolation.js';
