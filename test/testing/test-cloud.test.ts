@@ -120,6 +120,23 @@ describe('startTestCloud with the transfer app (a user saga, not the reference o
     expect(await payloads(12)).not.toEqual(a);
   });
 
+  it('a seed replays a run exactly: the same saga ids, event ids and timelines, faults included', async () => {
+    const run = async (seed: number) => {
+      const tc = await startTestCloud(app, { seed, faults: { duplicate: 0.3, reorder: 1, crashAfterCommit: 0.1 } });
+      try {
+        for (let i = 0; i < 6; i++) await tc.startScenario(i);
+        await tc.runUntilQuiet();
+        return await Promise.all(tc.started.map(async (s) => ({ sagaId: s.sagaId, timeline: (await tc.timeline(s.sagaId)).map((e) => `${e.type}@${e.at}#${e.eventId}`) })));
+      } finally {
+        await tc.stop();
+      }
+    };
+    const first = await run(9);
+    expect(await run(9)).toEqual(first);
+    expect(first.every((s) => s.timeline.length >= 3)).toBe(true);
+    expect((await run(10)).map((s) => s.sagaId)).not.toEqual(first.map((s) => s.sagaId));
+  });
+
   it('seedData: false starts with an empty table; data.put writes business items, fenced to the participant', async () => {
     t = await startTestCloud(app, { seedData: false });
     expect(await t.items('wallet')).toEqual([]);
