@@ -87,7 +87,7 @@ export async function validateEvent(def: AnySagaDefinition, event: EventBridgeEv
   if (envelope.definitionVersion > def.version) {
     throw new EnvelopeError(
       'future-definition-version',
-      `Event was produced by definition "${def.name}" version ${envelope.definitionVersion}, newer than this handler's version ${def.version}. Deploy the new version of this participant, then redrive its DLQ.`,
+      `Event was produced by definition "${def.name}" version ${envelope.definitionVersion}, newer than this handler's version ${def.version}. It is retried, then kept in the DLQ: deploy the new version of this consumer, then redrive its DLQ.`,
       ctx,
     );
   }

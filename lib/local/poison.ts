@@ -18,7 +18,6 @@ export const POISON_KINDS = {
   'oversize-detail': 'oversize-event',
   'forged-source': 'forged-source',
   'bad-saga-id': 'invalid-saga-id',
-  'future-definition-version': 'future-definition-version',
   'unknown-definition': 'unknown-definition',
 } as const satisfies Record<string, RejectionReason>;
 export type PoisonKind = keyof typeof POISON_KINDS;
@@ -90,9 +89,6 @@ export function makePoison(def: AnySagaDefinition, kind: PoisonKind, sample: str
     }
     case 'bad-saga-id':
       body = withDetail({ ...fresh, sagaId: `../${String(detail.sagaId)} OR 1=1` });
-      break;
-    case 'future-definition-version':
-      body = withDetail({ ...fresh, definitionVersion: def.version + 1 });
       break;
     case 'unknown-definition':
       body = withDetail({ ...fresh, definition: `${def.name}-shadow` });

@@ -125,6 +125,17 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
     try {
       validated = await validateEvent(def, parseEventBridgeBody(record.body));
     } catch (error) {
+      if (error instanceof EnvelopeError && error.reason === 'future-definition-version') {
+        // Not poison: a rolling upgrade in progress (a newer definition's participant published it).
+        // Never acknowledged: it is retried with backoff and ends in the DLQ with this reason, to be
+        // redriven once this participant runs the newer version (docs/recovery.md "Upgrading a saga").
+        seen.info = { sagaId: error.context.sagaId as string | undefined, eventId: error.context.eventId as string | undefined, type: error.context.type as string | undefined };
+        seen.reason = error.message;
+        d.metrics.count(METRIC.retries, 1, { Participant: participant });
+        d.logger.log('warn', 'event of a newer definition version; retried, not acknowledged', { participant, messageId: record.messageId, detail: error.message });
+        d.onOutcome?.({ messageId: record.messageId, kind: 'error', message: error.message, participant });
+        return false;
+      }
       if (error instanceof EnvelopeError) return reject(error.reason, error.message, { sagaId: error.context.sagaId as string | undefined, eventId: error.context.eventId as string | undefined });
       throw error;
     }

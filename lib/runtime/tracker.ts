@@ -46,6 +46,13 @@ export function createTrackerHandler(def: AnySagaDefinition, deps: TrackerDeps):
           deps.logger.log('error', 'saga flagged failed-needs-attention: contradictory timeline', { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, reason: contradicted });
         }
       } catch (error) {
+        if (error instanceof EnvelopeError && error.reason === 'future-definition-version') {
+          // A rolling upgrade in progress: retried (and dead-lettered with the reason) until the
+          // tracker runs the newer definition, never acknowledged and lost.
+          deps.logger.log('warn', 'event of a newer definition version; retried, not acknowledged', { messageId: record.messageId, detail: error.message });
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+          continue;
+        }
         if (error instanceof EnvelopeError) {
           await recordRejection(deps.client, deps.tableName, { consumer: TRACKER_CONSUMER, messageId: record.messageId, reason: error.reason, message: error.message, body: record.body, now: clock.now() }).then(
             () => deps.metrics.count(METRIC.rejections, 1, { Participant: 'tracker', Reason: error.reason }),

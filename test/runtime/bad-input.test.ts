@@ -23,7 +23,6 @@ const EXPECTED: Record<string, RejectionReason> = {
   'forged-source-mismatch': 'forged-source',
   'saga-id-wrong-shape': 'invalid-saga-id',
   'saga-id-too-short': 'invalid-saga-id',
-  'future-definition-version': 'future-definition-version',
   'unknown-definition': 'unknown-definition',
   'not-subscribed': 'not-subscribed',
   'oversize-detail': 'oversize-event',

@@ -466,7 +466,6 @@ describe('participant handler: poison messages', () => {
       ['forged-source', sqsRecord(eventBridgeEvent(shopSaga, { ...base, producer: 'billing' }))],
       ['forged-source', sqsRecord(eventBridgeEvent(shopSaga, base, { source: 'saga.shop.billing' }))],
       ['invalid-saga-id', sqsRecord(eventBridgeEvent(shopSaga, { ...base, sagaId: 'bad id!' }))],
-      ['future-definition-version', sqsRecord(eventBridgeEvent(shopSaga, { ...base, definitionVersion: shopSaga.version + 1 }))],
       ['oversize-event', sqsRecord(eventBridgeEvent(shopSaga, { ...base, payload: { ...(base.payload as object), note: 'x'.repeat(MAX_DETAIL_BYTES) } }))],
       ['not-an-eventbridge-event', sqsRecord({ hello: 'world' })],
       ['unknown-definition', sqsRecord(eventBridgeEvent(shopSaga, { ...base, definition: 'shipping' }))],
@@ -714,5 +713,40 @@ describe('participant handler: the saga-level end marker', () => {
     expect(h.outcomes.at(-1)).toMatchObject({ kind: 'duplicate' });
     expect(h.metrics.total(METRIC.refusedHanging)).toBe(0);
     expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+  });
+});
+
+describe('participant handler: events of a newer definition version (a rolling upgrade)', () => {
+  it('retries them and, on the last allowed receive, keeps a failure record with the reason — never acknowledges and loses them', async () => {
+    // GIVEN an OrderPlaced published by version 2 of the saga, delivered to a version-1 participant
+    const sku = await seedSku(5);
+    const sagaId = testSagaId();
+    const { record: first } = orderPlaced(sagaId, sku, 1, { messageId: `m-${sagaId}` });
+    const body = JSON.parse(first.body) as { detail: { definitionVersion: number } };
+    body.detail.definitionVersion = shopSaga.version + 1;
+    const record = { ...first, body: JSON.stringify(body) };
+    const outcomes: RecordOutcome[] = [];
+    const handle = createParticipantHandler(shopSaga, 'stock', stockSteps, {
+      client: table.client,
+      tableName: table.tableName,
+      clock: { now: () => T0 },
+      ids: () => testId('gen'),
+      logger: silentLogger,
+      metrics: new InMemoryMetrics(),
+      maxReceiveCount: 5,
+      onOutcome: (o) => outcomes.push(o),
+    });
+    const h = { handle };
+    // WHEN it is delivered (and again on its last allowed receive)
+    const response = await h.handle(sqsEvent(record));
+    const last = await h.handle(sqsEvent({ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '5' } }));
+    // THEN it is not acknowledged, nothing committed, no rejection record; the failure record says why
+    expect(failures(response)).toEqual([record.messageId]);
+    expect(failures(last)).toEqual([record.messageId]);
+    expect(await getItem(rejectionKey('stock', record.messageId))).toBeUndefined();
+    expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+    const failure = await getItem({ pk: 'stock#failed', sk: record.messageId });
+    expect(String(failure?.error)).toContain('newer than this handler');
+    expect(failure?.sagaId).toBe(sagaId);
   });
 });

@@ -4,6 +4,12 @@ import { MAX_DETAIL_BYTES } from '../../lib/core/envelope.js';
 /** The bad-input corpus: SQS message bodies, one file each, kept verbatim (some are not even JSON). */
 export const BAD_EVENTS_DIR = new URL('../fixtures/bad-events/', import.meta.url);
 
+/**
+ * An event of a newer definition version: not bad input (a rolling upgrade in progress), so not in
+ * the corpus — it is retried and dead-lettered with its reason, never rejected.
+ */
+export const FUTURE_VERSION_EVENT = new URL('../fixtures/future-definition-version.json', import.meta.url);
+
 export interface BadEvent {
   readonly name: string;
   readonly body: string;
@@ -22,7 +28,7 @@ export function loadBadEvents(): BadEvent[] {
  * detail is `extraBytes` over the limit (padding inside the payload).
  */
 export function oversizeBody(extraBytes = 1024): BadEvent {
-  const template = JSON.parse(readFileSync(new URL('future-definition-version.json', BAD_EVENTS_DIR), 'utf8')) as { detail: { definitionVersion: number; payload: Record<string, unknown> } };
+  const template = JSON.parse(readFileSync(FUTURE_VERSION_EVENT, 'utf8')) as { detail: { definitionVersion: number; payload: Record<string, unknown> } };
   template.detail.definitionVersion = 1;
   template.detail.payload.padding = 'x'.repeat(MAX_DETAIL_BYTES + extraBytes);
   return { name: 'oversize-detail', body: JSON.stringify(template) };
