@@ -7,7 +7,7 @@ export function formatInspection({ saga, explanation }: Inspection): string[] {
   const lines: string[] = [];
   const start = Date.parse(saga.startedAt);
   lines.push(`saga ${saga.sagaId} (${saga.definition} v${saga.definitionVersion})  status: ${saga.status.toUpperCase()}${saga.resolvedAt ? ' (resolved by an operator)' : ''}`);
-  lines.push(`  started ${time(saga.startedAt)}   deadline ${time(saga.deadline)}   last event ${time(saga.lastEventAt)}`);
+  lines.push(`  started ${time(saga.startedAt)}   deadline ${time(saga.deadline)}${saga.deadlineOf ? ` (step ${saga.deadlineOf})` : ''}   last event ${time(saga.lastEventAt)}`);
   if (saga.timeoutPublishedAt) lines.push(`  timeout published ${time(saga.timeoutPublishedAt)}`);
   if (saga.flaggedReason) lines.push(`  flagged ${time(saga.flaggedAt)}${saga.stuckStep ? ` at ${saga.stuckStep}` : ''}: ${saga.flaggedReason}`);
   lines.push(`  why: ${explanation.summary}`);
