@@ -23,6 +23,7 @@ import { SeededRandom } from './random.js';
  * | `throttle` | a DynamoDB call made by a consumer | `ThrottlingException` / `ProvisionedThroughputExceededException`, or a transaction cancelled with `TransactionConflict` |
  * | `poison` | a message delivery | a malformed message derived from it is put in the same queue |
  * | `stall` | a saga starting (the first delivery of its start event) | a random participant stops answering for 10–60 s: every batch it receives meanwhile times out and comes back after the visibility timeout, so deadlines fire |
+ * | `trackerThrottle` | a tracker invocation | the tracker is throttled (Lambda concurrency, a slow table): the batch is left unprocessed and comes back after the visibility timeout, so published events reach the saga records minutes late — a tracker backlog |
  * | `dropStreamRecord` | an outbox record on the table's stream | the stream skips it, as a record that aged out of the 24-hour retention or a disabled event source would: the relay never sees it and leaves no note |
  */
 export interface FaultPlan {
@@ -36,10 +37,12 @@ export interface FaultPlan {
   readonly stall: number;
   /** @default 0 (optional, so plans written before it still type-check) */
   readonly dropStreamRecord?: number;
+  /** @default 0 */
+  readonly trackerThrottle?: number;
 }
 export type FaultKind = keyof FaultPlan;
-export const FAULT_KINDS: readonly FaultKind[] = ['duplicate', 'reorder', 'crashBeforeCommit', 'crashAfterCommit', 'publishFailure', 'throttle', 'poison', 'stall', 'dropStreamRecord'];
-export const NO_FAULTS: FaultPlan = { duplicate: 0, reorder: 0, crashBeforeCommit: 0, crashAfterCommit: 0, publishFailure: 0, throttle: 0, poison: 0, stall: 0, dropStreamRecord: 0 };
+export const FAULT_KINDS: readonly FaultKind[] = ['duplicate', 'reorder', 'crashBeforeCommit', 'crashAfterCommit', 'publishFailure', 'throttle', 'poison', 'stall', 'dropStreamRecord', 'trackerThrottle'];
+export const NO_FAULTS: FaultPlan = { duplicate: 0, reorder: 0, crashBeforeCommit: 0, crashAfterCommit: 0, publishFailure: 0, throttle: 0, poison: 0, stall: 0, dropStreamRecord: 0, trackerThrottle: 0 };
 
 /** Non-retryable PutEvents entry codes the relay reports as failed instead of retrying. */
 export const NON_RETRYABLE_PUBLISH_ERRORS = ['AccessDeniedException', 'MalformedDetail'] as const;
@@ -235,6 +238,10 @@ export class FaultInjector {
         return false;
       }
       this.stalledUntil.delete(consumer);
+    }
+    if (!isParticipant && this.roll('trackerThrottle')) {
+      this.bump('trackerThrottle');
+      return false;
     }
     const queue = this.cloud!.consumer(consumer).queue;
     for (const m of messages) {

@@ -12,7 +12,7 @@ import type { ConsumerWiring } from './cloud.js';
  * await admin.redrive('inventory'); // DLQ → work queue, as StartMessageMoveTask does
  * ```
  */
-export function localQueueAdmin(consumers: ReadonlyMap<string, ConsumerWiring>): QueueAdmin {
+export function localQueueAdmin(consumers: ReadonlyMap<string, ConsumerWiring>, now?: () => number): QueueAdmin {
   const wiring = (participant: string): ConsumerWiring => {
     const c = consumers.get(participant);
     if (!c) throw new QueueNotConfiguredError(participant, 'queue', [...consumers.keys()], 'Use one of the local cloud\'s consumers.');
@@ -35,6 +35,11 @@ export function localQueueAdmin(consumers: ReadonlyMap<string, ConsumerWiring>):
     },
     async deadLetterCount(participant) {
       return wiring(participant).dlq.size;
+    },
+    // The local cloud's tracker consumer is named "tracker" (TRACKER in cloud.ts).
+    async trackerQueueAgeMs() {
+      const sentAt = consumers.get('tracker')?.queue.oldestSentAt();
+      return sentAt === undefined || !now ? undefined : Math.max(0, now() - sentAt);
     },
   };
 }

@@ -141,6 +141,13 @@ export class LocalQueue {
     return this.messages.size;
   }
 
+  /** When the oldest message still in the queue (visible or in flight) was sent; `undefined` when empty. */
+  oldestSentAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const m of this.messages.values()) if (oldest === undefined || m.sentAt < oldest) oldest = m.sentAt;
+    return oldest;
+  }
+
   /** All messages, for inspection (`saga dlq list`). */
   peekAll(): readonly LocalMessage[] {
     return [...this.messages.values()];

@@ -51,7 +51,7 @@ export function createLocalReconciler<D extends AnySagaDefinition>(cloud: LocalC
     ids: () => cloud.random.uuid(),
     metrics: cloud.metrics,
     logger: logger ?? silentLogger,
-    queues: localQueueAdmin(cloud.consumers),
+    queues: localQueueAdmin(cloud.consumers, () => cloud.clock.now()),
     checks: checks ?? defaultReconciliationChecks(cloud.definition),
     options: reconcilerOptions,
   });

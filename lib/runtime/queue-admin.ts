@@ -41,6 +41,12 @@ export interface QueueAdmin {
   send(participant: string, body: string): Promise<string>;
   /** Approximate number of messages in the participant's DLQ. */
   deadLetterCount(participant: string): Promise<number>;
+  /**
+   * Age (ms) of the oldest message waiting in the tracker's queue — SQS's
+   * `ApproximateAgeOfOldestMessage` — or `undefined` when not known. The reconciler lengthens its
+   * quiet period by it, so events still queued for the tracker do not look lost. @default not known
+   */
+  trackerQueueAgeMs?(): Promise<number | undefined>;
 }
 
 /** Thrown when a queue admin does not know a participant's queue. */

@@ -46,6 +46,7 @@ async function audit(ctx: VisitContext, shard: string, budget: number, settled: 
     if (audited >= budget) break;
     audited++;
     const saga = item as unknown as TrackedSaga;
+    ctx.observe(saga);
     const lost = await findLostRows(store, ctx.def, saga, now, opts.quietMs, opts.maxRepublishes);
     let republished = 0;
     for (const row of lost.due) {

@@ -46,7 +46,9 @@ export async function findLostRows(store: ReconcilerStore, def: AnySagaDefinitio
   for (const item of partitions.flat()) {
     const row = item as unknown as StoredRow;
     if (row.kind !== ITEM_KIND.outbox || row.republishOf || seen.has(row.eventId)) continue;
-    if (age(row.createdAt, now) < quietMs || age(row.republishedAt, now) < quietMs) young.push(row);
+    // A republished row waits longer each time (quiet × 2^(n−1)): a slow system is not asked to redo work faster than it does it.
+    const backoff = quietMs * 2 ** Math.max(0, (row.republishCount ?? 1) - 1);
+    if (age(row.createdAt, now) < quietMs || age(row.republishedAt, now) < backoff) young.push(row);
     else ((row.republishCount ?? 0) >= maxRepublishes ? exhausted : due).push(row);
   }
   return { due, exhausted, young };
@@ -59,6 +61,11 @@ export async function findLostRows(store: ReconcilerStore, def: AnySagaDefinitio
  * Returns false when another run claimed it first.
  */
 export async function republishRow(store: ReconcilerStore, row: StoredRow, now: number): Promise<boolean> {
+  // Bounded per run: the rest stay due and are republished by later runs.
+  if (store.stats.republished >= store.republishBudget) {
+    store.stats.republishesDeferred++;
+    return false;
+  }
   const n = (row.republishCount ?? 0) + 1;
   const copySk = `${row.sk.split('#r')[0]}#r${n}`;
   const at = new Date(now).toISOString();

@@ -19,6 +19,8 @@ export interface VisitContext {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly act: (sagaId: string, action: string, detail?: string) => void;
+  /** Takes a saga record as a sample of the tracker's lag (the quiet period of the next runs follows it). */
+  readonly observe: (saga: TrackedSaga) => void;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

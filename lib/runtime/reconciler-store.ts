@@ -24,6 +24,8 @@ export class ReconcilerStore {
     readonly client: DynamoDBDocumentClient,
     readonly tableName: string,
     readonly stats: ReconcileStats,
+    /** Rows this run may republish at most (`maxRepublishesPerRun`). */
+    readonly republishBudget: number = Number.POSITIVE_INFINITY,
   ) {}
 
   /**

@@ -51,6 +51,16 @@ export interface ReconcilerOptions {
   readonly maxSagasPerRun?: number;
   /** Run checks' repair actions (else only report discrepancies). @default false */
   readonly autoRepair?: boolean;
+  /**
+   * Rows republished per run at most: under overload the reconciler must not multiply the work
+   * (the rest stay due for the next run). @default 200
+   */
+  readonly maxRepublishesPerRun?: number;
+  /**
+   * How much the measured tracker lag lengthens the quiet period: quiet = quietMs + lagFactor ×
+   * lag, so events published but not tracked yet do not look lost when the system is slow. @default 2
+   */
+  readonly lagFactor?: number;
 }
 
 export type ResolvedReconcilerOptions = Required<ReconcilerOptions>;
@@ -63,6 +73,8 @@ export const DEFAULT_RECONCILER_OPTIONS: ResolvedReconcilerOptions = {
   pageSize: 100,
   maxSagasPerRun: 1000,
   autoRepair: false,
+  maxRepublishesPerRun: 200,
+  lagFactor: 2,
 };
 
 /** One discrepancy found by a reconciliation check. */
@@ -135,6 +147,12 @@ export interface ReconcileStats {
   failuresHandled: number;
   timeoutsPublished: number;
   republished: number;
+  /** Republishes left for a later run because this one reached `maxRepublishesPerRun`. */
+  republishesDeferred: number;
+  /** The tracker lag this run measured (ms): how late the tracker recorded events it recorded lately. */
+  trackerLagMs: number;
+  /** The quiet period this run used (ms): `quietMs` lengthened by the lag of the previous runs. */
+  quietMsUsed: number;
   /** Ended sagas whose outbox was audited (and that left the index) this run. */
   endedAudited: number;
   flagged: number;
@@ -152,6 +170,9 @@ export const emptyStats = (): ReconcileStats => ({
   failuresHandled: 0,
   timeoutsPublished: 0,
   republished: 0,
+  republishesDeferred: 0,
+  trackerLagMs: 0,
+  quietMsUsed: 0,
   endedAudited: 0,
   flagged: 0,
   conflicts: 0,

@@ -58,6 +58,8 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
   const opts: ResolvedReconcilerOptions = { ...DEFAULT_RECONCILER_OPTIONS, ...(deps.options ?? {}) };
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
+  // The tracker lag measured by the previous runs (warm invocations keep it; a cold start begins at 0).
+  let trackerLagMs = 0;
   return {
     registerCheck(check) {
       if (checks.some((c) => c.name === check.name)) throw new Error(`A reconciliation check named ${JSON.stringify(check.name)} is already registered; names identify checks in reports and metrics.`);
@@ -68,12 +70,24 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       const nowIso = new Date(now).toISOString();
       const runId = `${nowIso}#${ids().slice(0, 8)}`;
       const stats = emptyStats();
-      const store = new ReconcilerStore(deps.client, deps.tableName, stats);
+      const store = new ReconcilerStore(deps.client, deps.tableName, stats, opts.maxRepublishesPerRun);
       const actions: { sagaId: string; action: string; detail?: string }[] = [];
+      // When the tracker is slow, a published event reaches the saga record late: wait that much
+      // longer before calling a row lost, or a backlog makes the reconciler republish everything.
+      const queueAge = await deps.queues?.trackerQueueAgeMs?.().catch(() => undefined);
+      const quietMs = opts.quietMs + Math.round(opts.lagFactor * Math.max(trackerLagMs, queueAge ?? 0));
+      stats.quietMsUsed = quietMs;
+      const lag = { max: 0, samples: 0 };
       const ctx: VisitContext = {
         def,
         store,
-        opts,
+        opts: { ...opts, quietMs },
+        observe: (saga) => {
+          const sample = trackerLagOf(saga);
+          if (sample === undefined) return;
+          lag.samples++;
+          lag.max = Math.max(lag.max, sample);
+        },
         now,
         ids,
         metrics: deps.metrics,
@@ -88,6 +102,7 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
         for await (const item of store.due(shard, nowIso, opts.pageSize)) {
           if (visited++ >= opts.maxSagasPerRun) break visit;
           store.noteRecorded(String(item.sagaId));
+          ctx.observe(item as unknown as TrackedSaga);
           await visitSaga(ctx, item as unknown as TrackedSaga);
         }
       }
@@ -98,6 +113,9 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       await republishUnpublished(ctx);
       // Sagas that ended a quiet period ago: their outboxes once, for events nothing else would notice lost.
       await auditEndedSagas(ctx, Math.max(0, opts.maxSagasPerRun - visited));
+      // The lag estimate rises with the latest samples at once and decays slowly (a backlog comes in waves).
+      trackerLagMs = Math.max(lag.samples > 0 ? lag.max : 0, Math.floor(trackerLagMs * 0.8));
+      stats.trackerLagMs = trackerLagMs;
       const checkResults = checks.length ? await runChecks({ def, store, checks, now, runId, autoRepair: opts.autoRepair, logger: deps.logger, metrics: deps.metrics }) : [];
       const deadLetters: Record<string, number> = {};
       for (const participant of deps.queues?.participants() ?? []) {
@@ -143,4 +161,17 @@ export function reconcilerDepsFromEnv(def: AnySagaDefinition, checks: readonly R
       stalledChecks: Math.max(1, readIntEnv(ENV.RECONCILE_STALLED_CHECKS, DEFAULT_RECONCILER_OPTIONS.stalledChecks)),
     },
   };
+}
+
+/**
+ * How late the tracker recorded a saga's latest event: the record's `lastEventAt` (when the tracker
+ * wrote it) minus the occurrence time of the newest event in its timeline. `undefined` when the
+ * record says nothing (no timeline).
+ */
+export function trackerLagOf(saga: Pick<TrackedSaga, 'lastEventAt' | 'timeline'>): number | undefined {
+  if (!saga.lastEventAt || saga.timeline.length === 0) return undefined;
+  let newest = '';
+  for (const t of saga.timeline) if (t.at > newest) newest = t.at;
+  const lag = Date.parse(saga.lastEventAt) - Date.parse(newest);
+  return Number.isFinite(lag) ? Math.max(0, lag) : undefined;
 }

@@ -15,7 +15,7 @@ const runSimulation = (options: AppSimulationOptions<typeof orderSaga>) => runAp
 type Figures = { stock: Record<string, { available: number; reserved: number; initial: number }>; money: { capturedCents: number; pointsSpent: number; completedOrderCents: number }; points: { available: number; frozen: number; spent: number; initial: number } };
 
 /** Every fault kind on, at the levels of the acceptance check. */
-const ALL_FAULTS: FaultPlan = { duplicate: 0.1, reorder: 1, crashBeforeCommit: 0.03, crashAfterCommit: 0.03, publishFailure: 0.03, throttle: 0.03, poison: 0.01, stall: 0.01, dropStreamRecord: 0.03 };
+const ALL_FAULTS: FaultPlan = { duplicate: 0.1, reorder: 1, crashBeforeCommit: 0.03, crashAfterCommit: 0.03, publishFailure: 0.03, throttle: 0.03, poison: 0.01, stall: 0.01, dropStreamRecord: 0.03, trackerThrottle: 0.1 };
 
 describe('saga simulate: seeded fault injection, invariants checked on the stored data', () => {
   it('ends every saga and keeps every invariant with every fault kind on (250 sagas)', async () => {

@@ -15,6 +15,7 @@ const FAULT_FLAGS = {
   poison: 'poison',
   stall: 'stall',
   'drop-stream-record': 'dropStreamRecord',
+  'tracker-throttle': 'trackerThrottle',
 } as const satisfies Record<string, keyof FaultPlan>;
 
 /** Flags that may be given without a value, meaning probability 1. */
@@ -52,7 +53,7 @@ export const simulateCommand: Command = {
   summary: 'run a saga app (default: the reference order saga) under seeded fault injection and check the invariants on the stored data',
   usage:
     'saga simulate [--app <module>] [--sagas N (200)] [--seed S (1)] [--duplicate P] [--reorder [P]] [--crash-before-commit P] [--crash-after-commit P] ' +
-    '[--publish-failure P] [--throttle P] [--poison P] [--stall P] [--drop-stream-record P] [--all-faults P] [--rate SAGAS_PER_SECOND (20)] [--concurrency C (2)] [--json]\n' +
+    '[--publish-failure P] [--throttle P] [--poison P] [--stall P] [--drop-stream-record P] [--tracker-throttle P] [--all-faults P] [--rate SAGAS_PER_SECOND (20)] [--concurrency C (2)] [--json]\n' +
     `  ${APP_USAGE}\n` +
     '  C is how many invocations of one participant may run at once, interleaved at their DynamoDB calls by the seed.\n' +
     '  P is a probability per opportunity (0–1). Exit code 1 if any invariant is violated or any saga is left open.',

@@ -64,6 +64,8 @@ export interface SimulationReport {
   readonly deadLetters: { readonly redriven: Record<string, number>; readonly remaining: Record<string, number> };
   readonly relay: { readonly recordsGivenUp: number };
   readonly reconciler: { readonly runs: number; readonly timeoutsPublished: number; readonly republished: number; readonly flagged: number };
+  /** Outbox rows the reconciler republished (also under `reconciler`): the repair work a run caused. */
+  readonly republished: number;
   readonly outcomes: Record<string, number>;
   readonly openSagas: readonly string[];
   readonly virtualSeconds: number;
@@ -236,6 +238,7 @@ function buildReport(r: ReportInput): SimulationReport {
     deadLetters: { redriven: r.redriven, remaining },
     relay: { recordsGivenUp: r.cloud.relayFailures.reduce((n, f) => n + f.records, 0) },
     reconciler: { runs: r.reconciler.runs.length, timeoutsPublished: sum((s) => s.timeoutsPublished), republished: sum((s) => s.republished), flagged: sum((s) => s.flagged) },
+    republished: sum((s) => s.republished),
     outcomes: sortKeys(outcomes),
     openSagas: r.checked.openSagas.slice(0, 20),
     virtualSeconds: Math.round((r.cloud.clock.now() - r.startedAt) / 1000),
