@@ -256,7 +256,7 @@ function checkStructure(def: SagaDefinitionInput): void {
     }
     for (const [step, s] of Object.entries(spec.steps)) {
       if (!NAME.test(step)) {
-        throw new DefinitionError(`Saga "${def.name}": ${at} step name ${JSON.stringify(step)} is invalid; use letters and digits, e.g. "reserveStock".`, { ...where, participant, step });
+        throw new DefinitionError(`Saga "${def.name}": ${at} step name ${JSON.stringify(step)} is invalid; use letters and digits, e.g. "holdSeat".`, { ...where, participant, step });
       }
       const role = `${at} step "${step}"`;
       mustKnow(s.on, `${role} "on"`);
