@@ -4,6 +4,7 @@ import { KEY, ownPrefix, reservedInfixes } from '../core/keys.js';
 import { participantNames } from '../core/model.js';
 import type { ParticipantImplementations } from './cloud.js';
 import { LocalCloudError } from './errors.js';
+import { SeededRandom } from './random.js';
 import type { StoredData, StoredSaga, StoredStep } from './simulation/stored-data.js';
 
 /**
@@ -88,6 +89,16 @@ export interface StoredView {
   steps(sagaId: string): readonly StoredStep[];
   /** The sagas the run started, in start order (empty when the view was not built by a run). */
   readonly started: readonly StartedSaga[];
+}
+
+/**
+ * The seeded source of an app's scenarios for a run: its own stream (offset from the run's seed),
+ * so scenario draws never shift the cloud's delivery order, and `saga run`, `saga simulate` and
+ * `startScenario` give saga i the same payload for one seed.
+ */
+export function scenarioRandom(seed: number): () => number {
+  const random = new SeededRandom(seed ^ 0x5ce4a710);
+  return () => random.next();
 }
 
 const FRAMEWORK_PARTITION = /^[a-z][a-z0-9-]*#(?:saga#|outbox#|rejected$|failed$|pending#)/;

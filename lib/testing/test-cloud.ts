@@ -16,20 +16,17 @@ import type { RedriveResult } from '../runtime/queue-admin.js';
 import type { SagaRecord, TimelineEntry } from '../runtime/saga-record.js';
 import type { StartSagaOptions } from '../runtime/start.js';
 import type { TrackedSaga } from '../runtime/reconciler-types.js';
-import { appFromModule, seedDataFor, storedView, type SagaApp, type SeedData, type StartedSaga, type StoredView } from '../local/app.js';
+import { appFromModule, scenarioRandom, seedDataFor, storedView, type SagaApp, type SeedData, type StartedSaga, type StoredView } from '../local/app.js';
 import { LocalCloud, TRACKER } from '../local/cloud.js';
 import { LocalCloudError } from '../local/errors.js';
 import { FaultInjector, NO_FAULTS, type FaultPlan } from '../local/faults.js';
 import { localOperatorContext } from '../local/operator-context.js';
-import { SeededRandom } from '../local/random.js';
 import { scheduleReconciler, type LocalReconciler } from '../local/reconciler-schedule.js';
 import { checkAppInvariants } from '../local/simulation/check.js';
 import type { Violation } from '../local/simulation/invariants.js';
 import { readStoredData, type StoredData } from '../local/simulation/stored-data.js';
 import { TRACKER_CONSUMER } from '../runtime/tracker.js';
 
-/** Seed offset of the scenario stream: the same stream `simulate` (runAppSimulation) draws scenarios from. */
-const SCENARIO_STREAM = 0x5ce4a710;
 /** The reconciler's schedule, as in a deployment's EventBridge Scheduler rule. */
 const RECONCILER_EVERY_MS = 60_000;
 
@@ -245,8 +242,7 @@ async function wrap<D extends AnySagaDefinition>(app: SagaApp<D>, cloud: LocalCl
   });
   injector?.attach(cloud);
   const reconciler = options.reconciler === false ? undefined : scheduleReconciler(cloud, { everyMs: RECONCILER_EVERY_MS });
-  const scenarios = new SeededRandom(seed ^ SCENARIO_STREAM);
-  const random = () => scenarios.next();
+  const random = scenarioRandom(seed);
   const data = seedDataFor(def, cloud.client, cloud.tableName);
   if (options.seedData !== false) await app.seed?.(data, { sagas, random });
 

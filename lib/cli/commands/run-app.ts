@@ -1,7 +1,6 @@
 import type { AnySagaDefinition } from '../../core/definition.js';
-import { seedDataFor, type SagaApp, type StartedSaga } from '../../local/app.js';
+import { scenarioRandom, seedDataFor, type SagaApp, type StartedSaga } from '../../local/app.js';
 import { LocalCloud, TRACKER } from '../../local/cloud.js';
-import { SeededRandom } from '../../local/random.js';
 import { checkAppInvariants } from '../../local/simulation/check.js';
 import { readStoredData } from '../../local/simulation/stored-data.js';
 import { METRIC } from '../../runtime/ports.js';
@@ -17,8 +16,6 @@ export interface AppRunOptions {
   readonly quiet: boolean;
 }
 
-/** Seed offset of the scenario stream (the same as the simulation's, so `run` and `simulate` start the same sagas for a seed). */
-const SCENARIO_STREAM = 0x5ce4a710;
 
 /**
  * `saga run --app <module>`: starts `sagas` scenarios of any app on the local cloud with no
@@ -37,8 +34,7 @@ export async function runApp(app: SagaApp, options: AppRunOptions, io: CliIO): P
     if (typeof id === 'string') published.add(id);
   });
   try {
-    const scenarios = new SeededRandom(options.seed ^ SCENARIO_STREAM);
-    const random = () => scenarios.next();
+    const random = scenarioRandom(options.seed);
     await app.seed?.(seedDataFor(def, cloud.client, cloud.tableName), { sagas: options.sagas, random });
     const startedAt = cloud.clock.now();
     const started: StartedSaga[] = [];

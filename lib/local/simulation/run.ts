@@ -1,10 +1,9 @@
 import type { AnySagaDefinition } from '../../core/definition.js';
 import { TRACKER_CONSUMER } from '../../runtime/tracker.js';
 import type { SagaApp, StartedSaga } from '../app.js';
-import { seedDataFor } from '../app.js';
+import { scenarioRandom, seedDataFor } from '../app.js';
 import { LocalCloud, TRACKER } from '../cloud.js';
 import { FAULT_KINDS, FaultInjector, type FaultPlan } from '../faults.js';
-import { SeededRandom } from '../random.js';
 import { scheduleReconciler, type LocalReconciler } from '../reconciler-schedule.js';
 import { checkAppInvariants, type AppCheckResult } from './check.js';
 import type { SagaSummary, Violation } from './invariants.js';
@@ -81,8 +80,6 @@ const RECONCILER_EVERY_MS = 60_000;
 const SETTLE_IDLE_PASSES = 3;
 /** … or after this many passes in all. */
 const MAX_SETTLE_PASSES = 30;
-/** Seed offset of the scenario stream, so scenarios do not shift when the cloud draws more numbers. */
-const SCENARIO_STREAM = 0x5ce4a710;
 
 /**
  * Runs a saga app on the local cloud under injected faults, lets the system heal, and checks the
@@ -124,8 +121,7 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
     faults.attach(cloud);
     options.configureCloud?.(cloud);
     const reconciler = scheduleReconciler(cloud, { everyMs: RECONCILER_EVERY_MS });
-    const scenarios = new SeededRandom(options.seed ^ SCENARIO_STREAM);
-    const random = () => scenarios.next();
+    const random = scenarioRandom(options.seed);
     await app.seed?.(seedDataFor(def, cloud.client, cloud.tableName), { sagas: options.sagas, random });
     const startedAt = cloud.clock.now();
     let deliveries = 0;
