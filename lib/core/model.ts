@@ -168,3 +168,31 @@ export function forwardEffectEvents(def: AnySagaDefinition): string[] {
   const other = new Set(reactions.filter((r) => r.phase !== 'forward').flatMap((r) => r.mayEmit));
   return [...new Set(reactions.filter((r) => r.phase === 'forward').flatMap((r) => r.spec.emits ?? []))].filter((e) => !other.has(e));
 }
+
+/**
+ * Forward steps that can only run after a pivot succeeded: their event is emitted only by a pivot's
+ * success or by steps that are themselves past the pivot. The saga can then only move forward, so
+ * a timeout no longer stops them (the pivot's compensation ignores it) — the runtime's end marker
+ * lets them finish (`lib/runtime/end-marker.ts`). Keys are `participant.step`.
+ */
+export function postPivotSteps(def: AnySagaDefinition): Set<string> {
+  const forward = allReactions(def).filter((r) => r.phase === 'forward' && !r.expiry);
+  const post = new Set<string>();
+  const postEvents = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const r of forward) {
+      const key = `${r.participant}.${r.step}`;
+      if (r.spec.pivot || post.has(key)) for (const e of r.spec.emits ?? []) if (!postEvents.has(e)) { postEvents.add(e); changed = true; }
+      if (post.has(key) || !postEvents.has(r.event)) continue;
+      // Every producer of its event must be past the pivot (a pivot's success, or a post-pivot step).
+      const producers = allReactions(def).filter((p) => p.mayEmit.includes(r.event));
+      const onlyAfterPivot = r.event !== def.start && producers.length > 0 && producers.every((p) => p.phase === 'forward' && (p.spec.pivot ? (p.spec.emits ?? []).includes(r.event) && !(p.spec.failsWith ?? []).includes(r.event) : post.has(`${p.participant}.${p.step}`)));
+      if (onlyAfterPivot) {
+        post.add(key);
+        changed = true;
+      }
+    }
+  }
+  return post;
+}

@@ -13,8 +13,23 @@ import type { Reaction } from '../core/model.js';
  * It is a `ConditionCheck` on the saga record appended to the step's `TransactWriteItems` — no
  * extra round trip. `mustSucceed` steps are exempt: they are forward recovery after the pivot,
  * which must finish whatever the clock says (the verifier keeps them out of compensable paths).
+ * Other steps that can only run after a pivot succeeded (`afterPivot`, `postPivotSteps` in
+ * lib/core/model.ts) are refused only once the saga is compensated.
  */
-export function endMarkerCheck(tableName: string, sagaId: string) {
+export function endMarkerCheck(tableName: string, sagaId: string, afterPivot = false) {
+  // Past the pivot the saga only moves forward: a timeout (ignored by the pivot) or a completion by
+  // a parallel branch must not strand the rest; only a compensated saga refuses it.
+  if (afterPivot) {
+    return {
+      ConditionCheck: {
+        TableName: tableName,
+        Key: sagaKey(sagaId),
+        ConditionExpression: 'attribute_not_exists(pk) OR #status <> :compensated',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':compensated': 'compensated' },
+      },
+    };
+  }
   return {
     ConditionCheck: {
       TableName: tableName,

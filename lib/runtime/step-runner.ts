@@ -3,7 +3,7 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import type { AnySagaDefinition } from '../core/definition.js';
 import type { ValidatedEvent } from '../core/envelope.js';
 import { stepKey } from '../core/keys.js';
-import { isTccSecondPhase, reservationSecondsOf, type Reaction } from '../core/model.js';
+import { isTccSecondPhase, postPivotSteps, reservationSecondsOf, type Reaction } from '../core/model.js';
 import { classifyExisting, compensationBarrierWrite, forwardBarrierPut, type BarrierRecord, type BarrierState } from './barrier.js';
 import { checksEndMarker, endMarkerCheck } from './end-marker.js';
 import { StepContractError } from './errors.js';
@@ -12,6 +12,14 @@ import { METRIC, requestToken, type Clock, type IdSource, type Logger, type Metr
 import { createStepContext, type AnyStepImplementation } from './step-context.js';
 import type { Emission, ForwardState, StepResult } from './step-types.js';
 import { runTccSecondPhase } from './tcc.js';
+
+/** Post-pivot steps per definition, computed once (definitions are frozen). */
+const postPivotCache = new WeakMap<AnySagaDefinition, Set<string>>();
+function postPivotOf(def: AnySagaDefinition): Set<string> {
+  let steps = postPivotCache.get(def);
+  if (!steps) postPivotCache.set(def, (steps = postPivotSteps(def)));
+  return steps;
+}
 
 /** DynamoDB's limit on items in one TransactWriteItems. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -107,7 +115,7 @@ export async function runReaction(
           })
         : compensationBarrierWrite({ ...barrierArgs, seen });
     // The end marker goes last, so the reasons of the barrier [0] and the business writes [1..n] keep their places.
-    const endCheck = checksEndMarker(reaction) ? [endMarkerCheck(deps.tableName, envelope.sagaId)] : [];
+    const endCheck = checksEndMarker(reaction) ? [endMarkerCheck(deps.tableName, envelope.sagaId, postPivotOf(def).has(`${reaction.participant}.${reaction.step}`))] : [];
     const items = [barrier, ...ctx.db.writes, ...rows.map((row) => outboxPut(deps.tableName, row)), ...endCheck];
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new StepContractError(`${reaction.participant}.${reaction.step} staged ${items.length} items; one step commits at most ${MAX_TRANSACTION_ITEMS} (barrier and outbox rows included).`, info);

@@ -1,5 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { sagaKey } from '../../lib/core/keys.js';
 import { defineSaga, TIMEOUT_EVENT } from '../../lib/core/definition.js';
 import { verifyDefinition } from '../../lib/core/verify/index.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
@@ -9,6 +11,7 @@ import type { StepImplementations } from '../../lib/runtime/step-types.js';
 import { transferSaga } from '../fixtures/apps/transfer/saga.js';
 import { ledgerKey } from '../fixtures/apps/transfer/ledger.js';
 import { walletKey, walletSteps } from '../fixtures/apps/transfer/wallet.js';
+import { envelope, eventBridgeEvent, sqsEvent, sqsRecord, testSagaId } from '../support/events.js';
 
 /**
  * The bug report's transfer, run as it was written — the verifier rejects it (late-effect), but a
@@ -65,5 +68,40 @@ describe('a forward step that commits after its saga ended', () => {
     expect(record?.timeline.map((t) => t.type)).not.toContain('Credited');
     expect(c.outcomes.filter((o) => 'sagaId' in o && o.sagaId === sagaId && o.kind === 'ended-refused')).toHaveLength(1);
     expect(c.metrics.total(METRIC.refusedAfterEnd)).toBe(1);
+  });
+});
+
+describe('the end marker past the pivot', () => {
+  it('lets a step that can only run after the pivot finish a saga that timed out meanwhile, and refuses it once the saga is compensated', async () => {
+    const p = z.object({});
+    const def = defineSaga({
+      name: 'ship-after-charge',
+      version: 1,
+      deadlineSeconds: 60,
+      start: 'Start',
+      events: { Start: p, Charged: p, Declined: p, Shipped: p, Voided: p },
+      participants: {
+        card: { steps: { charge: { on: 'Start', emits: ['Charged'], failsWith: ['Declined'], pivot: true, compensation: { on: [TIMEOUT_EVENT], emits: ['Voided'] } } } },
+        depot: { steps: { ship: { on: 'Charged', emits: ['Shipped'] } } },
+      },
+      terminal: { success: ['Shipped'], failure: ['Declined', 'Voided'] },
+    });
+    const ship: StepImplementations<typeof def, 'depot'> = { ship: { forward: (ctx) => ctx.done(ctx.emit('Shipped', {})) } };
+    const charge: StepImplementations<typeof def, 'card'> = { charge: { forward: (ctx) => ctx.done(ctx.emit('Charged', {})), compensate: (ctx) => ctx.ignore('charged') } };
+    const c = await LocalCloud.start({ definition: def, participants: { card: charge, depot: ship }, seed: 5 });
+    try {
+      const deliver = async (sagaId: string, record: Record<string, unknown>) => {
+        await c.client.send(new PutCommand({ TableName: c.tableName, Item: { ...sagaKey(sagaId), kind: 'saga', sagaId, version: 1, timeline: [], ...record } }));
+        const env = envelope(def, { type: 'Charged', producer: 'card', sagaId, payload: {} });
+        await c.consumer('depot').handler(sqsEvent(sqsRecord(eventBridgeEvent(def, env))));
+        return c.outcomes.at(-1);
+      };
+      // A saga that timed out after its pivot committed: the shipping still happens.
+      expect(await deliver(testSagaId('pp-timed-out'), { status: 'running', timeoutPublishedAt: new Date(0).toISOString() })).toMatchObject({ kind: 'committed', state: 'done' });
+      // A compensated one refuses it.
+      expect(await deliver(testSagaId('pp-compensated'), { status: 'compensated' })).toMatchObject({ kind: 'ended-refused' });
+    } finally {
+      await c.stop();
+    }
   });
 });
