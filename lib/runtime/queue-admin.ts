@@ -1,7 +1,9 @@
 import {
   ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   StartMessageMoveTaskCommand,
   type Message,
@@ -16,6 +18,18 @@ export interface DeadLetter {
   /** How often it has been received (from the DLQ's own counter when the queue reports it). */
   readonly receiveCount?: number;
   readonly sentAt?: string;
+}
+
+/** How a redrive moves messages. */
+export interface RedriveOptions {
+  /**
+   * `'move-task'`: SQS `StartMessageMoveTask` (asynchronous; the service keeps the message ids).
+   * `'copy'`: ReceiveMessage → SendMessageBatch to the work queue → DeleteMessageBatch, batch by
+   * batch until the DLQ is empty; new message ids, and a message can arrive twice if the copy is
+   * interrupted between send and delete (the barrier makes that harmless). Needs the work queue URL.
+   * @default 'move-task'
+   */
+  readonly method?: 'move-task' | 'copy';
 }
 
 export interface RedriveResult {
@@ -35,8 +49,13 @@ export interface QueueAdmin {
   participants(): string[];
   /** Up to `max` messages of the participant's DLQ, without removing them. */
   listDeadLetters(participant: string, max?: number): Promise<DeadLetter[]>;
-  /** Moves every DLQ message back to the participant's work queue. */
-  redrive(participant: string): Promise<RedriveResult>;
+  /**
+   * Moves every DLQ message back to the participant's work queue: by the queue service's own move
+   * task (SQS `StartMessageMoveTask`), or with `method: 'copy'` by receiving, re-sending and
+   * deleting each message (for SQS implementations without move tasks). The local cloud moves at
+   * once either way.
+   */
+  redrive(participant: string, options?: RedriveOptions): Promise<RedriveResult>;
   /** Sends a message body to the participant's work queue; returns the message id. */
   send(participant: string, body: string): Promise<string>;
   /** Approximate number of messages in the participant's DLQ. */
@@ -133,10 +152,21 @@ export function sqsQueueAdmin(sqs: Pick<SQSClient, 'send'>, urls: SqsQueueUrls):
         };
       });
     },
-    async redrive(participant) {
+    async redrive(participant, options = {}) {
+      if (options.method === 'copy') return { moved: await copyAll(sqs, dlqUrl(participant), queueUrl(participant)) };
       const sourceArn = await arnOf(dlqUrl(participant));
       const destination = urls.queueUrls?.[participant];
-      const out = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, ...(destination ? { DestinationArn: await arnOf(destination) } : {}) }));
+      let out: { TaskHandle?: string };
+      try {
+        out = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, ...(destination ? { DestinationArn: await arnOf(destination) } : {}) }));
+      } catch (error) {
+        throw new SagaRuntimeError(
+          `SQS refused StartMessageMoveTask for the ${participant} DLQ (${sourceArn}): ${(error as Error).message.split('\n')[0]}. ` +
+            'If this SQS implementation has no message move tasks (moto has none), redrive by copying the messages: `saga redrive ' + participant + ' --copy`.',
+          { participant, sourceArn },
+          { cause: error },
+        );
+      }
       return out.TaskHandle ? { taskHandle: out.TaskHandle } : {};
     },
     async send(participant, body) {
@@ -148,6 +178,34 @@ export function sqsQueueAdmin(sqs: Pick<SQSClient, 'send'>, urls: SqsQueueUrls):
       return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
     },
   };
+}
+
+/** How long a message being copied is hidden: long enough to re-send and delete a batch of ten. */
+const COPY_VISIBILITY_SECONDS = 60;
+
+/**
+ * Moves every message of `from` to `to` by receive, send, delete — ten at a time, until a receive
+ * comes back empty. Only messages whose send succeeded are deleted; the others stay in `from`
+ * (visible again after {@link COPY_VISIBILITY_SECONDS}) and the error names how many moved.
+ */
+async function copyAll(sqs: Pick<SQSClient, 'send'>, from: string, to: string): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const got = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: from, MaxNumberOfMessages: 10, VisibilityTimeout: COPY_VISIBILITY_SECONDS, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }))).Messages ?? [];
+    const batch = got.filter((m) => m.ReceiptHandle && m.Body !== undefined);
+    if (batch.length === 0) return moved;
+    const sent = await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: to, Entries: batch.map((m, i) => ({ Id: String(i), MessageBody: m.Body!, ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}) })) }),
+    );
+    const ok = new Set((sent.Successful ?? []).map((e) => e.Id));
+    const done = batch.filter((_, i) => ok.has(String(i)));
+    if (done.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: from, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    moved += done.length;
+    if (done.length < batch.length) {
+      const failed = sent.Failed?.[0];
+      throw new SagaRuntimeError(`Copying ${from} to ${to} stopped after ${moved} message(s): SendMessageBatch failed for ${batch.length - done.length} (${failed?.Code ?? '?'}: ${failed?.Message ?? ''}); they stay in the DLQ.`, { from, to, moved });
+    }
+  }
 }
 
 /** Parses a participant → URL JSON map (`SAGA_DLQ_URLS`, `SAGA_QUEUE_URLS`), failing with the bad value. */

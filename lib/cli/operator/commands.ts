@@ -49,11 +49,11 @@ export function createOperatorCommands(context: ContextFactory = awsOperatorCont
   const redriveCommand: Command = {
     name: 'redrive',
     summary: "move a participant's DLQ messages back to its queue (SQS StartMessageMoveTask)",
-    usage: `saga redrive <participant> ${CONNECTION_USAGE}`,
+    usage: `saga redrive <participant> [--copy] ${CONNECTION_USAGE}\n  --copy  receive, re-send and delete each message instead of a move task (an SQS without StartMessageMoveTask, e.g. moto)`,
     async run(argv, io) {
-      const { values, positionals } = parse(argv);
+      const { values, positionals } = parse(argv, { copy: { type: 'boolean', default: false } });
       const participant = positional(positionals, 0, 'participant');
-      const result = await redrive(await context(connectionFlags(values)), participant);
+      const result = await redrive(await context(connectionFlags(values)), participant, values.copy ? { method: 'copy' } : {});
       print(io, { participant, ...result }, values, () => [
         result.taskHandle
           ? `Started a message move task for the ${participant} DLQ (handle ${result.taskHandle}); messages return to its queue shortly.`

@@ -7,7 +7,7 @@ import { allReactions, participantNames, sourceFor } from '../../core/model.js';
 import type { BarrierRecord } from '../barrier.js';
 import type { FailureRecord } from '../forward-recovery.js';
 import { outboxPut, type OutboxRow } from '../outbox.js';
-import type { RedriveResult } from '../queue-admin.js';
+import type { RedriveOptions, RedriveResult } from '../queue-admin.js';
 import { explainSaga, type SagaExplanation } from '../reconciler-explain.js';
 import { timeoutRow } from '../reconciler-outbox.js';
 import { isConditionFailure, ReconcilerStore, withoutIndex } from '../reconciler-store.js';
@@ -142,16 +142,18 @@ function envelopeOf(body: string): { sagaId: string; type: string; eventId: stri
 // ─── saga redrive ──────────────────────────────────────────────────────────────────────────────
 
 /**
- * Moves a participant's DLQ back to its queue (SQS StartMessageMoveTask; the same locally).
+ * Moves a participant's DLQ back to its queue (SQS StartMessageMoveTask, or by copying with
+ * `{ method: 'copy' }`; the same locally).
  *
  * @example
  * ```ts
  * const { moved } = await redrive(ctx, 'inventory');
+ * const copied = await redrive(ctx, 'inventory', { method: 'copy' }); // an SQS without move tasks
  * ```
  */
-export async function redrive(ctx: OperatorContext, participant: string): Promise<RedriveResult> {
+export async function redrive(ctx: OperatorContext, participant: string, options: RedriveOptions = {}): Promise<RedriveResult> {
   checkParticipant(ctx, participant);
-  return ctx.queues.redrive(participant);
+  return ctx.queues.redrive(participant, options);
 }
 
 function checkParticipant(ctx: OperatorContext, participant: string): void {
