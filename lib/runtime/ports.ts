@@ -29,21 +29,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface Logger {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-/** Structured JSON lines on stdout, as CloudWatch Logs Insights likes them. */
-export function jsonLogger(minLevel: LogLevel = 'info'): Logger {
-  return {
-    log(level, message, fields = {}) {
-      if (LEVELS[level] < LEVELS[minLevel]) return;
-      process.stdout.write(`${JSON.stringify({ level, message, ...fields })}\n`);
-    },
-  };
-}
+// The JSON logger and its log context (request id, trace id, the saga's ids on every line).
+export { contextual, currentLogFields, jsonLogger, withLogFields, type JsonLoggerOptions } from './logging.js';
 export const silentLogger: Logger = { log: () => undefined };
 
 export { METRIC, METRICS_NAMESPACE, type MetricName } from '../core/metrics.js';
-import { METRICS_NAMESPACE, type MetricName } from '../core/metrics.js';
+import type { MetricName } from '../core/metrics.js';
 
 export interface Metrics {
   count(name: MetricName, value?: number, dimensions?: Record<string, string>): void;
@@ -64,23 +55,5 @@ export class InMemoryMetrics implements Metrics {
   }
 }
 
-/**
- * CloudWatch Embedded Metric Format: one JSON log line per metric, no PutMetricData call on the
- * hot path (no extra round trip, no extra IAM permission).
- */
-export function emfMetrics(namespace = METRICS_NAMESPACE, baseDimensions: Record<string, string> = {}, clock: Clock = systemClock): Metrics {
-  return {
-    count(name, value = 1, dimensions = {}) {
-      const dims = { ...baseDimensions, ...dimensions };
-      // Two dimension sets: the saga-wide one (what the constructs' alarms watch) and the detailed one.
-      const sets = [Object.keys(baseDimensions), Object.keys(dims)].filter((set, i, all) => set.length > 0 && (i === 0 || set.join() !== all[0]!.join()));
-      process.stdout.write(
-        `${JSON.stringify({
-          _aws: { Timestamp: clock.now(), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: sets.length ? sets : [[]], Metrics: [{ Name: name, Unit: 'Count' }] }] },
-          ...dims,
-          [name]: value,
-        })}\n`,
-      );
-    },
-  };
-}
+// EMF lines through Powertools Metrics (lib/runtime/emf-metrics.ts).
+export { emfMetrics } from './emf-metrics.js';

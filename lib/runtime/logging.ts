@@ -1,0 +1,120 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Clock, Logger, LogLevel } from './ports.js';
+
+/**
+ * Log context: the fields every line written inside an invocation (request id, trace id) or inside
+ * the handling of one saga event (`sagaId`, `participant`, `step`, `eventId`) carries, whatever
+ * module writes the line. It lives in an `AsyncLocalStorage`, so the step runner, the TCC phase
+ * and a user's step code log with the saga's ids without passing them along — the same way
+ * Powertools Logger keeps its request-scoped keys.
+ */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+const context = new AsyncLocalStorage<LogFields>();
+
+/** The fields of the current invocation and record (empty outside any). */
+export function currentLogFields(): LogFields {
+  return context.getStore() ?? {};
+}
+
+/**
+ * Runs `fn` with `fields` added to the log context (undefined values are dropped, so a field
+ * only known for some records never appears as `null`).
+ *
+ * @example
+ * ```ts
+ * await withLogFields({ sagaId, eventId }, () => runStep());
+ * // every logger.log(...) inside runStep() carries sagaId and eventId
+ * ```
+ */
+export function withLogFields<T>(fields: Readonly<Record<string, unknown>>, fn: () => T): T {
+  const merged: Record<string, unknown> = { ...context.getStore() };
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) merged[k] = v;
+  return context.run(merged, fn);
+}
+
+/** The subset of the Lambda context the logs use (the full `Context` of `aws-lambda` fits). */
+export interface InvocationContext {
+  readonly awsRequestId?: string;
+}
+
+/** The X-Ray trace id (`Root=…`) of a trace header such as `_X_AMZN_TRACE_ID` or SQS's `AWSTraceHeader`. */
+export function traceIdOf(header: string | undefined): string | undefined {
+  return header ? /(?:^|;)Root=([^;]+)/.exec(header)?.[1] : undefined;
+}
+
+/**
+ * A well-formed X-Ray trace header, or undefined: what may be stored in an outbox row and handed
+ * to `PutEvents` as its `TraceHeader` (a malformed one would make the entry fail).
+ */
+export function validTraceHeader(header: string | undefined): string | undefined {
+  if (!header || header.length > 500) return undefined;
+  return /(?:^|;)Root=1-[0-9a-f]{8}-[0-9a-f]{24}(?:;|$)/.test(header) ? header : undefined;
+}
+
+/**
+ * The invocation's fields: the request id from the Lambda context and the trace id from
+ * `_X_AMZN_TRACE_ID`, which the Node.js runtime sets per invocation when tracing is on.
+ */
+export function invocationFields(ctx: InvocationContext | undefined, env: Readonly<Record<string, string | undefined>> = process.env): LogFields {
+  return { requestId: ctx?.awsRequestId, traceId: traceIdOf(env._X_AMZN_TRACE_ID) };
+}
+
+/**
+ * Wraps a logger so every line it writes carries the current log context (fields given at the
+ * call win over the context's). Handlers wrap their logger once; user loggers get the ids too.
+ */
+export function contextual(logger: Logger): Logger {
+  if ((logger as { [CONTEXTUAL]?: true })[CONTEXTUAL]) return logger;
+  return Object.assign(
+    {
+      log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
+        const ctx = context.getStore();
+        logger.log(level, message, ctx ? { ...ctx, ...fields } : fields);
+      },
+    },
+    { [CONTEXTUAL]: true as const },
+  );
+}
+const CONTEXTUAL = Symbol('saga.contextualLogger');
+
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface JsonLoggerOptions {
+  /** `service` on every line (the function's role: a participant's name, `relay`, …). @default POWERTOOLS_SERVICE_NAME, else none */
+  readonly service?: string;
+  /** Where lines go. @default process.stdout */
+  readonly write?: (line: string) => void;
+  /** @default the system clock */
+  readonly clock?: Clock;
+}
+
+/**
+ * Structured JSON lines, one per call, as CloudWatch Logs Insights and Lambda's JSON log format
+ * like them: `timestamp` (ISO 8601), `level` (`DEBUG`…`ERROR`, the values Lambda's log-level
+ * filtering reads), `message`, `service`, then the log context (`requestId`, `traceId`, `sagaId`,
+ * `participant`, `step`, `eventId`, …) and the call's own fields. Lines under `minLevel` cost one
+ * comparison.
+ *
+ * @example
+ * ```ts
+ * const logger = jsonLogger('info', { service: 'inventory' });
+ * logger.log('warn', 'message rejected', { reason: 'bad-envelope' });
+ * // {"timestamp":"2026-12-07T10:00:00.000Z","level":"WARN","message":"message rejected","service":"inventory","requestId":"…","sagaId":"…","reason":"bad-envelope"}
+ * ```
+ */
+export function jsonLogger(minLevel: LogLevel = 'info', options: JsonLoggerOptions = {}): Logger {
+  const threshold = LEVELS[minLevel] ?? LEVELS.info;
+  const service = options.service ?? process.env.POWERTOOLS_SERVICE_NAME;
+  const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const now = options.clock ? () => options.clock!.now() : () => Date.now();
+  return contextual({
+    log(level, message, fields = {}) {
+      if (LEVELS[level] < threshold) return;
+      const head = { timestamp: new Date(now()).toISOString(), level: level.toUpperCase(), message, ...(service ? { service } : {}) };
+      // head first (its keys lead every line), fields next, head again: a field cannot overwrite
+      // timestamp, level or message.
+      write(`${JSON.stringify({ ...head, ...fields, ...head })}\n`);
+    },
+  });
+}
