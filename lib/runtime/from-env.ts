@@ -17,23 +17,23 @@ export function checkDefinitionName(def: AnySagaDefinition): void {
   }
 }
 
-const common = (def: AnySagaDefinition) => ({
+const common = (def: AnySagaDefinition, service: string) => ({
   client: createDocumentClient(),
   tableName: readEnv(ENV.TABLE_NAME),
-  logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel),
+  logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel, { service }),
   metrics: emfMetrics('SagaChoreography', { Saga: def.name }),
 });
 
 /** Relay dependencies from the environment the `Choreography` construct writes. */
 export function relayDepsFromEnv(def: AnySagaDefinition): RelayDeps {
   checkDefinitionName(def);
-  return { ...common(def), eventBridge: createEventBridgeClient(), eventBusName: readEnv(ENV.EVENT_BUS_NAME) };
+  return { ...common(def, 'relay'), eventBridge: createEventBridgeClient(), eventBusName: readEnv(ENV.EVENT_BUS_NAME) };
 }
 
 /** Tracker dependencies from the environment the `Choreography` construct writes. */
 export function trackerDepsFromEnv(def: AnySagaDefinition): TrackerDeps {
   checkDefinitionName(def);
-  return common(def);
+  return common(def, 'tracker');
 }
 
 /**
@@ -41,10 +41,11 @@ export function trackerDepsFromEnv(def: AnySagaDefinition): TrackerDeps {
  * the environment (tests and the local cloud import the same modules) and a configuration error
  * surfaces as a clear invocation error naming the variable.
  */
-export function lazyHandler<E, R>(build: () => (event: E) => Promise<R>): (event: E) => Promise<R> {
-  let built: ((event: E) => Promise<R>) | undefined;
-  return (event) => {
+export function lazyHandler<E, R, C = unknown>(build: () => (event: E, context?: C) => Promise<R>): (event: E, context?: C) => Promise<R> {
+  let built: ((event: E, context?: C) => Promise<R>) | undefined;
+  return (event, context) => {
     built ??= build();
-    return built(event);
+    // The Lambda context goes along: its request id is on every log line.
+    return built(event, context);
   };
 }

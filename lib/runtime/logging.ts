@@ -8,7 +8,7 @@ import type { Clock, Logger, LogLevel } from './ports.js';
  * and a user's step code log with the saga's ids without passing them along — the same way
  * Powertools Logger keeps its request-scoped keys.
  */
-export type LogFields = Readonly<Record<string, unknown>>;
+export type LogFields = Readonly<Record<string | symbol, unknown>>;
 
 const context = new AsyncLocalStorage<LogFields>();
 
@@ -31,6 +31,34 @@ export function withLogFields<T>(fields: Readonly<Record<string, unknown>>, fn: 
   const merged: Record<string, unknown> = { ...context.getStore() };
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) merged[k] = v;
   return context.run(merged, fn);
+}
+
+/**
+ * Adds fields to the current log context in place: the handling of one record learns its saga's
+ * ids only after validating it, and the lines after that (retries, failure records) must carry
+ * them. Outside any context it does nothing.
+ */
+export function addLogFields(fields: Readonly<Record<string, unknown>>): void {
+  const store = context.getStore() as Record<string, unknown> | undefined;
+  if (store) for (const [k, v] of Object.entries(fields)) if (v !== undefined) store[k] = v;
+}
+
+/**
+ * The X-Ray trace header of what is being handled, carried into the outbox rows written meanwhile
+ * (and from there into `PutEvents`' `TraceHeader`): the SQS record's `AWSTraceHeader` (the trace
+ * the saga's event travels in, so every step of one saga lands in one trace), else the
+ * invocation's `_X_AMZN_TRACE_ID` (a saga started from a traced function). Kept under a symbol
+ * key: it is in the context, never on a log line.
+ */
+export function currentTraceHeader(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  return (context.getStore()?.[TRACE_HEADER] as string | undefined) ?? validTraceHeader(env._X_AMZN_TRACE_ID);
+}
+const TRACE_HEADER = Symbol('saga.traceHeader');
+
+/** Runs `fn` with the trace header of the record it handles (ignored unless well-formed). */
+export function withTraceHeader<T>(header: string | undefined, fn: () => T): T {
+  const valid = validTraceHeader(header);
+  return valid ? context.run({ ...context.getStore(), [TRACE_HEADER]: valid }, fn) : fn();
 }
 
 /** The subset of the Lambda context the logs use (the full `Context` of `aws-lambda` fits). */

@@ -2,6 +2,7 @@ import type { AnySagaDefinition, EventSchema } from '../core/definition.js';
 import { frameworkEventSchema, MAX_DETAIL_BYTES, type Envelope } from '../core/envelope.js';
 import { ITEM_KIND, KEY, outboxKey } from '../core/keys.js';
 import { emittableBy } from '../core/model.js';
+import { currentTraceHeader } from './logging.js';
 import { StepContractError } from './errors.js';
 import type { Emission } from './step-types.js';
 
@@ -17,6 +18,8 @@ export interface OutboxRowInput {
   readonly eventId: string;
   readonly causationId?: string;
   readonly now: number;
+  /** X-Ray trace header the event travels with. @default the trace of what is being handled (lib/runtime/logging.ts: currentTraceHeader) */
+  readonly traceHeader?: string;
 }
 
 /** An outbox row as stored: the relay publishes `detail` with source/detail-type derived from its key. */
@@ -31,6 +34,8 @@ export interface OutboxRow {
   readonly createdAt: string;
   readonly expiresAt: number;
   readonly republishOf?: string;
+  /** X-Ray trace header the relay hands to PutEvents (`TraceHeader`), so the next step joins the saga's trace. */
+  readonly traceHeader?: string;
 }
 
 /**
@@ -71,8 +76,10 @@ export async function buildOutboxRow(input: OutboxRowInput): Promise<OutboxRow> 
   if (bytes > MAX_DETAIL_BYTES) {
     throw new StepContractError(`Event ${emission.type} is ${bytes} bytes; the limit is ${MAX_DETAIL_BYTES}. Store large data yourself and emit a reference.`, { producer, type: emission.type, bytes });
   }
+  const traceHeader = input.traceHeader ?? currentTraceHeader();
   return {
     ...outboxKey(producer, sagaId, eventId),
+    ...(traceHeader ? { traceHeader } : {}),
     [KEY.kind]: ITEM_KIND.outbox,
     eventId,
     sagaId,

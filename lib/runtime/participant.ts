@@ -9,6 +9,7 @@ import { selectReaction } from '../core/model.js';
 import { createDocumentClient, createSqsClient } from './aws-clients.js';
 import { DEFAULT_BACKOFF, recoverFailedRecord, sqsVisibility, type BackoffPolicy, type FailedRecordInfo, type VisibilityPort } from './forward-recovery.js';
 import { StepContractError } from './errors.js';
+import { addLogFields, contextual, invocationFields, withLogFields, withTraceHeader, type InvocationContext } from './logging.js';
 import { emfMetrics, jsonLogger, METRIC, randomIds, systemClock, type Clock, type IdSource, type Logger, type LogLevel, type Metrics } from './ports.js';
 import { recordRejection } from './rejections.js';
 import type { AnyStepImplementation } from './step-context.js';
@@ -57,7 +58,7 @@ export function participantDepsFromEnv(def: AnySagaDefinition, participant: stri
   return {
     client: createDocumentClient(),
     tableName: readEnv(ENV.TABLE_NAME),
-    logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel),
+    logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel, { service: participant }),
     metrics: emfMetrics('SagaChoreography', { Saga: def.name }),
     maxConflictReruns: readIntEnv(ENV.MAX_CONFLICT_RERUNS, 3),
     visibility: sqsVisibility(createSqsClient()),
@@ -79,13 +80,17 @@ export function participantDepsFromEnv(def: AnySagaDefinition, participant: stri
  *   },
  * }); // dependencies come from the environment written by the constructs
  * ```
+ *
+ * Every log line written while a record is handled — by the framework or by the step's own
+ * `logger` — carries the request id, the trace id, `saga`, `participant`, `messageId` and, once the
+ * event is validated, `sagaId`, `eventId`, `type`, `step` and `phase` (lib/runtime/logging.ts).
  */
 export function createParticipantHandler<D extends AnySagaDefinition, P extends ParticipantNameOf<D>>(
   def: D,
   participant: P,
   steps: StepImplementations<D, P>,
   deps?: ParticipantDeps,
-): (event: SQSEvent) => Promise<SQSBatchResponse> {
+): (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse> {
   checkImplementations(def, participant, steps as unknown as Record<string, AnyStepImplementation>);
   let resolved: Required<Omit<ParticipantDeps, OptionalDeps>> & Pick<ParticipantDeps, OptionalDeps> | undefined;
   const resolve = () => {
@@ -95,7 +100,8 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
       ...d,
       clock: d.clock ?? systemClock,
       ids: d.ids ?? randomIds,
-      logger: d.logger ?? jsonLogger(),
+      // Contextual: the saga's ids go on every line, whichever logger was given.
+      logger: contextual(d.logger ?? jsonLogger('info', { service: participant })),
       metrics: d.metrics ?? emfMetrics('SagaChoreography', { Saga: def.name }),
       maxConflictReruns: d.maxConflictReruns ?? 3,
     };
@@ -130,16 +136,21 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
         // Never acknowledged: it is retried with backoff and ends in the DLQ with this reason, to be
         // redriven once this participant runs the newer version (docs/recovery.md "Upgrading a saga").
         seen.info = { sagaId: error.context.sagaId as string | undefined, eventId: error.context.eventId as string | undefined, type: error.context.type as string | undefined };
+        addLogFields(seen.info);
         seen.reason = error.message;
         d.metrics.count(METRIC.retries, 1, { Participant: participant });
         d.logger.log('warn', 'event of a newer definition version; retried, not acknowledged', { participant, messageId: record.messageId, detail: error.message });
         d.onOutcome?.({ messageId: record.messageId, kind: 'error', message: error.message, participant });
         return false;
       }
-      if (error instanceof EnvelopeError) return reject(error.reason, error.message, { sagaId: error.context.sagaId as string | undefined, eventId: error.context.eventId as string | undefined });
+      if (error instanceof EnvelopeError) {
+        addLogFields({ sagaId: error.context.sagaId, eventId: error.context.eventId });
+        return reject(error.reason, error.message, { sagaId: error.context.sagaId as string | undefined, eventId: error.context.eventId as string | undefined });
+      }
       throw error;
     }
     const { envelope } = validated;
+    addLogFields({ sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type });
     const reaction = selectReaction(def, participant, envelope.type, validated.payload);
     // A reservation expiry addressed to another TCC participant (a rule without the payload filter).
     if (!reaction && envelope.type === RESERVATION_EXPIRED_EVENT) return true;
@@ -147,6 +158,7 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
       return reject('not-subscribed', `Participant "${participant}" has no reaction to ${envelope.type}; check the EventBridge rule of its queue.`, { sagaId: envelope.sagaId, eventId: envelope.eventId });
     }
     seen.info = { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, step: reaction.step, phase: reaction.phase, ...(reaction.spec.mustSucceed ? { mustSucceed: true } : {}) };
+    addLogFields({ step: reaction.step, phase: reaction.phase });
     const outcome = await runReaction(def, reaction, validated, impls[reaction.step]!, d);
     d.onOutcome?.({ messageId: record.messageId, eventId: envelope.eventId, sagaId: envelope.sagaId, type: envelope.type, participant, step: reaction.step, phase: reaction.phase, ...outcome });
     if (outcome.kind === 'reject') return reject('handler-rejected', outcome.reason, { sagaId: envelope.sagaId, eventId: envelope.eventId });
@@ -183,29 +195,37 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
     }
   }
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return (event: SQSEvent, context?: InvocationContext): Promise<SQSBatchResponse> => withLogFields({ ...invocationFields(context), saga: def.name, participant }, () => handleBatch(event));
+
+  async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
     const batchItemFailures: { itemIdentifier: string }[] = [];
     // Sequential on purpose: a batch rarely holds two events of one saga, and sequential commits keep
     // the local cloud deterministic; Lambda concurrency comes from parallel batches.
     for (const record of event.Records) {
-      let ok = false;
-      const seen: { info?: Omit<FailedRecordInfo, 'participant' | 'error'>; reason?: string } = {};
-      try {
-        ok = await handleRecord(record, seen);
-      } catch (error) {
-        const d = resolve();
-        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        seen.reason = message;
-        d.logger.log('error', 'record failed; it returns to the queue', { participant, messageId: record.messageId, error: message });
-        d.onOutcome?.({ messageId: record.messageId, kind: 'error', message, participant });
-      }
-      if (!ok) {
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-        await retryWithBackoff(record, { ...seen.info, participant, error: seen.reason ?? 'unknown failure' });
-      }
+      // One log context per record (its saga's ids, added as they become known) and the trace
+      // header its event travelled with (carried into the outbox rows the step writes).
+      await withLogFields({ messageId: record.messageId }, () =>
+        withTraceHeader(record.attributes?.AWSTraceHeader, async () => {
+          let ok = false;
+          const seen: { info?: Omit<FailedRecordInfo, 'participant' | 'error'>; reason?: string } = {};
+          try {
+            ok = await handleRecord(record, seen);
+          } catch (error) {
+            const d = resolve();
+            const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+            seen.reason = message;
+            d.logger.log('error', 'record failed; it returns to the queue', { participant, messageId: record.messageId, error: message });
+            d.onOutcome?.({ messageId: record.messageId, kind: 'error', message, participant });
+          }
+          if (!ok) {
+            batchItemFailures.push({ itemIdentifier: record.messageId });
+            await retryWithBackoff(record, { ...seen.info, participant, error: seen.reason ?? 'unknown failure' });
+          }
+        }),
+      );
     }
     return { batchItemFailures };
-  };
+  }
 }
 
 function checkImplementations(def: AnySagaDefinition, participant: string, steps: Record<string, AnyStepImplementation>): void {

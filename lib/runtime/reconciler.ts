@@ -4,6 +4,7 @@ import { FAILURES_SHARD, openShards } from '../core/keys.js';
 import { createDocumentClient, createSqsClient } from './aws-clients.js';
 import type { FailureRecord } from './forward-recovery.js';
 import { checkDefinitionName } from './from-env.js';
+import { contextual, invocationFields, withLogFields, type InvocationContext } from './logging.js';
 import { emfMetrics, jsonLogger, METRIC, randomIds, systemClock, type LogLevel } from './ports.js';
 import { parseUrlMap, sqsQueueAdmin } from './queue-admin.js';
 import { runChecks, writeReport } from './reconciler-checks.js';
@@ -58,6 +59,7 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
   const opts: ResolvedReconcilerOptions = { ...DEFAULT_RECONCILER_OPTIONS, ...(deps.options ?? {}) };
   const clock = deps.clock ?? systemClock;
   const ids = deps.ids ?? randomIds;
+  const logger = contextual(deps.logger);
   // The tracker lag measured by the previous runs (warm invocations keep it; a cold start begins at 0).
   let trackerLagMs = 0;
   return {
@@ -91,7 +93,7 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
         now,
         ids,
         metrics: deps.metrics,
-        logger: deps.logger,
+        logger,
         act: (sagaId, action, detail) => actions.push({ sagaId, action, ...(detail ? { detail } : {}) }),
       };
       for await (const item of store.due(FAILURES_SHARD, nowIso, opts.pageSize)) {
@@ -103,7 +105,8 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
           if (visited++ >= opts.maxSagasPerRun) break visit;
           store.noteRecorded(String(item.sagaId));
           ctx.observe(item as unknown as TrackedSaga);
-          await visitSaga(ctx, item as unknown as TrackedSaga);
+          // Every line written while one saga is visited carries its id.
+          await withLogFields({ sagaId: item.sagaId }, () => visitSaga(ctx, item as unknown as TrackedSaga));
         }
       }
       // Sagas whose start event never reached the tracker have no record yet: give them one (after
@@ -116,21 +119,21 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       // The lag estimate rises with the latest samples at once and decays slowly (a backlog comes in waves).
       trackerLagMs = Math.max(lag.samples > 0 ? lag.max : 0, Math.floor(trackerLagMs * 0.8));
       stats.trackerLagMs = trackerLagMs;
-      const checkResults = checks.length ? await runChecks({ def, store, checks, now, runId, autoRepair: opts.autoRepair, logger: deps.logger, metrics: deps.metrics }) : [];
+      const checkResults = checks.length ? await runChecks({ def, store, checks, now, runId, autoRepair: opts.autoRepair, logger, metrics: deps.metrics }) : [];
       const deadLetters: Record<string, number> = {};
       for (const participant of deps.queues?.participants() ?? []) {
         try {
           deadLetters[participant] = await deps.queues!.deadLetterCount(participant);
           deps.metrics.count(METRIC.deadLetters, deadLetters[participant], { Participant: participant });
         } catch (error) {
-          deps.logger.log('warn', 'could not read a DLQ depth', { participant, error: (error as Error).message });
+          logger.log('warn', 'could not read a DLQ depth', { participant, error: (error as Error).message });
         }
       }
       deps.metrics.count(METRIC.sagasVisited, stats.sagasVisited, { Saga: def.name });
       deps.metrics.count(METRIC.reconcilerItemsRead, stats.itemsRead, { Saga: def.name });
       const result: ReconcileRunResult = { runId, startedAt: nowIso, finishedAt: new Date(clock.now()).toISOString(), stats, checks: checkResults, deadLetters, actions };
       await writeReport(store, result, now);
-      deps.logger.log('info', 'reconciler run finished', { runId, ...stats });
+      logger.log('info', 'reconciler run finished', { runId, ...stats });
       return result;
     },
   };
@@ -140,9 +143,9 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
  * The scheduled Lambda handler: one reconciliation pass per invocation (the schedule's event is
  * not needed). Returns the run's result, which is also in the report record.
  */
-export function createReconcilerHandler(def: AnySagaDefinition, deps: ReconcilerDeps): (event?: unknown) => Promise<ReconcileRunResult> {
+export function createReconcilerHandler(def: AnySagaDefinition, deps: ReconcilerDeps): (event?: unknown, context?: InvocationContext) => Promise<ReconcileRunResult> {
   const reconciler = createReconciler(def, deps);
-  return () => reconciler.runOnce();
+  return (_event, context) => withLogFields({ ...invocationFields(context), saga: def.name, component: 'reconciler' }, () => reconciler.runOnce());
 }
 
 /** Reconciler dependencies from the environment the `Choreography` construct writes. */
@@ -152,7 +155,7 @@ export function reconcilerDepsFromEnv(def: AnySagaDefinition, checks: readonly R
   return {
     client: createDocumentClient(),
     tableName: readEnv(ENV.TABLE_NAME),
-    logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel),
+    logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel, { service: 'reconciler' }),
     metrics: emfMetrics('SagaChoreography', { Saga: def.name }),
     ...(Object.keys(dlqUrls).length ? { queues: sqsQueueAdmin(createSqsClient(), { deadLetterQueueUrls: dlqUrls }) } : {}),
     checks,

@@ -6,6 +6,7 @@ import type { AnySagaDefinition } from '../core/definition.js';
 import { envelopeSchema } from '../core/envelope.js';
 import { ITEM_KIND, KEY, producerOfOutboxKey } from '../core/keys.js';
 import { emittableBy, sourceFor } from '../core/model.js';
+import { contextual, invocationFields, validTraceHeader, withLogFields, type InvocationContext } from './logging.js';
 import { METRIC, realSleep, systemClock, type Clock, type Logger, type Metrics, type Sleep } from './ports.js';
 import { recordRejection } from './rejections.js';
 import { recordUnpublished } from './unpublished.js';
@@ -81,7 +82,7 @@ export function chunkEntries<T extends { bytes: number }>(items: readonly T[], m
  * export const handler = createRelayHandler(orderSaga, relayDepsFromEnv());
  * ```
  */
-export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> {
+export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (event: DynamoDBStreamEvent, context?: InvocationContext) => Promise<DynamoDBBatchResponse> {
   const maxAttempts = deps.maxAttempts ?? 4;
   const baseBackoff = deps.baseBackoffMs ?? 50;
   const sleep = deps.sleep ?? realSleep;
@@ -111,7 +112,8 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
         now: clock.now(),
       });
       deps.metrics.count(METRIC.rejections, 1, { Participant: 'relay' });
-      deps.logger.log('error', 'outbox row rejected', { pk, problem });
+      const claimed = parsed as { sagaId?: unknown; eventId?: unknown } | undefined;
+      logger.log('error', 'outbox row rejected', { sagaId: image.sagaId ?? claimed?.sagaId, eventId: image.eventId ?? claimed?.eventId, producer, pk, problem });
       return undefined;
     }
     const entry: PutEventsRequestEntry = {
@@ -119,6 +121,9 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
       Source: sourceFor(def, producer),
       DetailType: envelope.data.type,
       Detail: image.detail as string,
+      // The trace the producing step ran in: EventBridge carries it to the targets (SQS's
+      // AWSTraceHeader), so the next participant's segment joins the saga's trace.
+      ...(validTraceHeader(image.traceHeader as string | undefined) ? { TraceHeader: image.traceHeader as string } : {}),
     };
     const row = { pk, sk: String(image[KEY.sort] ?? ''), sagaId: envelope.data.sagaId, eventId: envelope.data.eventId, type: envelope.data.type };
     return { sequenceNumber, entry, bytes: entrySize(entry), row };
@@ -136,8 +141,8 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
         const out = await deps.eventBridge.send(new PutEventsCommand({ Entries: remaining.map((p) => p.entry) }));
         results = out.Entries ?? [];
       } catch (error) {
-        deps.logger.log('warn', 'PutEvents call failed', { attempt, error: (error as Error).message });
-        results = remaining.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: (error as Error).message }));
+        // Logged per entry below (each line with its saga's ids), as a failed entry.
+        results = remaining.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: `PutEvents call failed: ${(error as Error).message}` }));
       }
       const retry: Pending[] = [];
       remaining.forEach((p, i) => {
@@ -145,7 +150,7 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
         if (r && !r.ErrorCode && r.EventId) return deps.metrics.count(METRIC.eventsPublished, 1, { Saga: def.name });
         p.lastError = `${r?.ErrorCode ?? 'InternalFailure'}: ${r?.ErrorMessage ?? 'no result for the entry'}`;
         (RETRYABLE_ENTRY_ERRORS.has(r?.ErrorCode ?? 'InternalFailure') ? retry : failed).push(p);
-        deps.logger.log('warn', 'PutEvents entry failed', { attempt, code: r?.ErrorCode, message: r?.ErrorMessage, sequenceNumber: p.sequenceNumber });
+        logger.log('warn', 'PutEvents entry failed', { ...rowFields(p), attempt, code: r?.ErrorCode ?? 'InternalFailure', errorMessage: r?.ErrorMessage, sequenceNumber: p.sequenceNumber });
       });
       if (retry.length === 0 || attempt >= maxAttempts) {
         const all = [...failed, ...retry];
@@ -157,7 +162,10 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
     }
   }
 
-  return async (event) => {
+  const logger = contextual(deps.logger);
+  return (event, context?: InvocationContext) => withLogFields({ ...invocationFields(context), saga: def.name, component: 'relay' }, () => relayBatch(event));
+
+  async function relayBatch(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
     const pending: Pending[] = [];
     for (const record of event.Records) {
       const p = await toPending(record);
@@ -169,12 +177,17 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
         failedSeqs.push(f.sequenceNumber);
         // The stream source retries the record, but may give it up: leave a note for the reconciler.
         await recordUnpublished(deps.client, deps.tableName, f.row, f.lastError ?? 'unknown', clock.now()).catch((error: unknown) =>
-          deps.logger.log('error', 'could not note an unpublished outbox row', { pk: f.row.pk, sk: f.row.sk, error: (error as Error).message }),
+          logger.log('error', 'could not note an unpublished outbox row', { ...rowFields(f), pk: f.row.pk, sk: f.row.sk, error: (error as Error).message }),
         );
       }
     }
     return { batchItemFailures: failedSeqs.map((itemIdentifier) => ({ itemIdentifier })) };
-  };
+  }
+}
+
+/** The saga's ids of one outbox row, for its log lines (one relay batch mixes sagas). */
+function rowFields(p: Pending) {
+  return { sagaId: p.row.sagaId, eventId: p.row.eventId, type: p.row.type, producer: producerOfOutboxKey(p.row.pk) };
 }
 
 function safeJson(text: string): unknown {

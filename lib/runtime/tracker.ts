@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AnySagaDefinition } from '../core/definition.js';
 import { parseEventBridgeBody, validateEvent } from '../core/envelope.js';
 import { EnvelopeError } from '../core/errors.js';
+import { addLogFields, contextual, invocationFields, withLogFields, type InvocationContext } from './logging.js';
 import { METRIC, systemClock, type Clock, type Logger, type Metrics } from './ports.js';
 import { recordRejection } from './rejections.js';
 import { applyEvent, updateSagaRecord } from './saga-record.js';
@@ -27,43 +28,53 @@ export interface TrackerDeps {
  * export const handler = createTrackerHandler(orderSaga, trackerDepsFromEnv());
  * ```
  */
-export function createTrackerHandler(def: AnySagaDefinition, deps: TrackerDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
+export function createTrackerHandler(def: AnySagaDefinition, deps: TrackerDeps): (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse> {
   const clock = deps.clock ?? systemClock;
-  return async (event) => {
+  const logger = contextual(deps.logger);
+  return (event, context) => withLogFields({ ...invocationFields(context), saga: def.name, component: 'tracker' }, () => trackBatch(event));
+
+  async function trackBatch(event: SQSEvent): Promise<SQSBatchResponse> {
     const batchItemFailures: { itemIdentifier: string }[] = [];
-    for (const record of event.Records) {
-      try {
-        const { envelope } = await validateEvent(def, parseEventBridgeBody(record.body));
-        let contradicted: string | undefined;
-        await updateSagaRecord(deps.client, deps.tableName, envelope.sagaId, (current) => {
-          const next = applyEvent(def, current, envelope, clock.now());
-          contradicted = next?.contradiction && !current?.contradiction ? next.contradiction : undefined;
-          return next;
-        });
-        if (contradicted) {
-          // A person must look: counted where the SagasFlagged alarm watches, and logged with the reason.
-          deps.metrics.count(METRIC.sagasFlagged, 1, { Saga: def.name });
-          deps.logger.log('error', 'saga flagged failed-needs-attention: contradictory timeline', { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, reason: contradicted });
-        }
-      } catch (error) {
-        if (error instanceof EnvelopeError && error.reason === 'future-definition-version') {
-          // A rolling upgrade in progress: retried (and dead-lettered with the reason) until the
-          // tracker runs the newer definition, never acknowledged and lost.
-          deps.logger.log('warn', 'event of a newer definition version; retried, not acknowledged', { messageId: record.messageId, detail: error.message });
-          batchItemFailures.push({ itemIdentifier: record.messageId });
-          continue;
-        }
-        if (error instanceof EnvelopeError) {
-          await recordRejection(deps.client, deps.tableName, { consumer: TRACKER_CONSUMER, messageId: record.messageId, reason: error.reason, message: error.message, body: record.body, now: clock.now() }).then(
-            () => deps.metrics.count(METRIC.rejections, 1, { Participant: 'tracker', Reason: error.reason }),
-            () => batchItemFailures.push({ itemIdentifier: record.messageId }),
-          );
-          continue;
-        }
-        deps.logger.log('error', 'tracker failed on a record; it returns to the queue', { messageId: record.messageId, error: (error as Error).message });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
+    for (const record of event.Records) await withLogFields({ messageId: record.messageId }, () => trackRecord(record, batchItemFailures));
     return { batchItemFailures };
-  };
+  }
+
+  async function trackRecord(record: SQSRecord, batchItemFailures: { itemIdentifier: string }[]): Promise<void> {
+    try {
+      const { envelope } = await validateEvent(def, parseEventBridgeBody(record.body));
+      addLogFields({ sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, producer: envelope.producer });
+      let contradicted: string | undefined;
+      await updateSagaRecord(deps.client, deps.tableName, envelope.sagaId, (current) => {
+        const next = applyEvent(def, current, envelope, clock.now());
+        contradicted = next?.contradiction && !current?.contradiction ? next.contradiction : undefined;
+        return next;
+      });
+      if (contradicted) {
+        // A person must look: counted where the SagasFlagged alarm watches, and logged with the reason.
+        deps.metrics.count(METRIC.sagasFlagged, 1, { Saga: def.name });
+        logger.log('error', 'saga flagged failed-needs-attention: contradictory timeline', { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, reason: contradicted });
+      }
+    } catch (error) {
+      if (error instanceof EnvelopeError && error.reason === 'future-definition-version') {
+        // A rolling upgrade in progress: retried (and dead-lettered with the reason) until the
+        // tracker runs the newer definition, never acknowledged and lost.
+        addLogFields({ sagaId: error.context.sagaId, eventId: error.context.eventId });
+        logger.log('warn', 'event of a newer definition version; retried, not acknowledged', { messageId: record.messageId, detail: error.message });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        return;
+      }
+      if (error instanceof EnvelopeError) {
+        await recordRejection(deps.client, deps.tableName, { consumer: TRACKER_CONSUMER, messageId: record.messageId, reason: error.reason, message: error.message, body: record.body, now: clock.now() }).then(
+          () => {
+            deps.metrics.count(METRIC.rejections, 1, { Participant: 'tracker', Reason: error.reason });
+            logger.log('warn', 'message rejected', { sagaId: error.context.sagaId, eventId: error.context.eventId, reason: error.reason, detail: error.message });
+          },
+          () => batchItemFailures.push({ itemIdentifier: record.messageId }),
+        );
+        return;
+      }
+      logger.log('error', 'tracker failed on a record; it returns to the queue', { messageId: record.messageId, error: (error as Error).message });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
 }
