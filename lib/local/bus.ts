@@ -129,7 +129,9 @@ export class LocalEventBus {
     this.publishedCount++;
     for (const listener of this.listeners) listener(event);
     const body = JSON.stringify(event);
-    for (const rule of this.rules) if (rule.matcher.matches(event)) rule.target.send(body);
+    // EventBridge hands an entry's TraceHeader to SQS targets as the message's AWSTraceHeader.
+    const traceHeader = entry.TraceHeader ? { traceHeader: entry.TraceHeader } : {};
+    for (const rule of this.rules) if (rule.matcher.matches(event)) rule.target.send(body, traceHeader);
     return { EventId: event.id };
   }
 

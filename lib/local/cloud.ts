@@ -7,6 +7,7 @@ import type { AnySagaDefinition, ParticipantNameOf, PayloadOf } from '../core/de
 import { KEY, OPEN_SHARDS, OUTBOX_STREAM_FILTER } from '../core/keys.js';
 import { participantNames, sourcePrefixFor, subscriptionPattern, subscriptionsOf } from '../core/model.js';
 import { createParticipantHandler, type RecordOutcome } from '../runtime/participant.js';
+import type { InvocationContext } from '../runtime/logging.js';
 import { InMemoryMetrics, silentLogger, type Logger } from '../runtime/ports.js';
 import { createRelayHandler } from '../runtime/relay.js';
 import { readSagaRecord, type SagaRecord } from '../runtime/saga-record.js';
@@ -84,7 +85,7 @@ export interface ConsumerWiring {
   readonly name: string;
   readonly queue: LocalQueue;
   readonly dlq: LocalQueue;
-  readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  readonly handler: (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse>;
 }
 
 interface ScheduledTask {
@@ -261,7 +262,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   async step(): Promise<boolean> {
     await this.poller.fetch();
     if (this.poller.pending > 0) this.simulateDuration();
-    if (await this.poller.deliver((event) => this.relay({ ...event, Records: this.streamRecordFilter(event.Records) }))) return true;
+    if (await this.poller.deliver((event) => this.relay({ ...event, Records: this.streamRecordFilter(event.Records) }, this.invocationContext('relay')))) return true;
     if (this.concurrency === 1) {
       const ready = [...this.consumers.values()].filter((c) => c.queue.hasVisible());
       if (ready.length === 0) return false;
@@ -282,6 +283,12 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     return true;
   }
 
+  private invocations = 0;
+  /** A Lambda context for one local invocation: a request id from a counter (no seeded draw, so seeds replay unchanged). */
+  private invocationContext(functionName: string): InvocationContext {
+    return { awsRequestId: `local-${functionName}-${++this.invocations}` };
+  }
+
   private async invoke(consumer: ConsumerWiring): Promise<void> {
     const messages = consumer.queue.receive(this.options.batchSize ?? 10, (c) => this.pickMessages(consumer.name, c));
     if (messages.length === 0) return;
@@ -289,7 +296,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     this.simulateDuration();
     let failed: Set<string>;
     try {
-      const response = await consumer.handler({ Records: messages.map((m) => consumer.queue.toRecord(m)) });
+      const response = await consumer.handler({ Records: messages.map((m) => consumer.queue.toRecord(m)) }, this.invocationContext(consumer.name));
       failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     } catch {
       failed = new Set(messages.map((m) => m.messageId)); // a thrown handler fails the whole batch

@@ -13,6 +13,8 @@ export interface LocalMessage {
   receiptHandle?: string;
   /** Set on messages moved to a DLQ: the queue they came from. */
   deadLetterSourceQueue?: string;
+  /** The X-Ray trace header the message was sent with (SQS's `AWSTraceHeader` system attribute). */
+  readonly traceHeader?: string;
 }
 
 export interface LocalQueueOptions {
@@ -56,7 +58,7 @@ export class LocalQueue {
     return `arn:aws:sqs:local:000000000000:${this.name}`;
   }
 
-  send(body: string, options: { delaySeconds?: number; messageId?: string; deadLetterSourceQueue?: string } = {}): string {
+  send(body: string, options: { delaySeconds?: number; messageId?: string; deadLetterSourceQueue?: string; traceHeader?: string } = {}): string {
     const messageId = options.messageId ?? this.newId();
     const now = this.clock.now();
     this.messages.set(messageId, {
@@ -66,6 +68,7 @@ export class LocalQueue {
       receiveCount: 0,
       visibleAt: now + (options.delaySeconds ?? 0) * 1000,
       ...(options.deadLetterSourceQueue ? { deadLetterSourceQueue: options.deadLetterSourceQueue } : {}),
+      ...(options.traceHeader ? { traceHeader: options.traceHeader } : {}),
     });
     this.seq++;
     return messageId;
@@ -103,7 +106,7 @@ export class LocalQueue {
       if (out.length >= max) break;
       if (m.receiveCount >= this.maxReceiveCount && this.deadLetterQueue) {
         this.messages.delete(m.messageId);
-        this.deadLetterQueue.send(m.body, { messageId: m.messageId, deadLetterSourceQueue: this.arn });
+        this.deadLetterQueue.send(m.body, { messageId: m.messageId, deadLetterSourceQueue: this.arn, ...(m.traceHeader ? { traceHeader: m.traceHeader } : {}) });
         continue;
       }
       m.receiveCount++;
@@ -156,7 +159,7 @@ export class LocalQueue {
   /** Moves every message to `target` (what SQS StartMessageMoveTask does for a DLQ). */
   moveAllTo(target: LocalQueue): number {
     const moved = [...this.messages.values()];
-    for (const m of moved) target.send(m.body, { messageId: m.messageId });
+    for (const m of moved) target.send(m.body, { messageId: m.messageId, ...(m.traceHeader ? { traceHeader: m.traceHeader } : {}) });
     this.messages.clear();
     return moved.length;
   }
@@ -174,6 +177,7 @@ export class LocalQueue {
         SenderId: 'LOCALCLOUD',
         ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
         ...(m.deadLetterSourceQueue ? { DeadLetterQueueSourceArn: m.deadLetterSourceQueue } : {}),
+        ...(m.traceHeader ? { AWSTraceHeader: m.traceHeader } : {}),
       },
       messageAttributes: {},
       md5OfBody: createHash('md5').update(m.body).digest('hex'),

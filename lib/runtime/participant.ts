@@ -160,6 +160,8 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
     seen.info = { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, step: reaction.step, phase: reaction.phase, ...(reaction.spec.mustSucceed ? { mustSucceed: true } : {}) };
     addLogFields({ step: reaction.step, phase: reaction.phase });
     const outcome = await runReaction(def, reaction, validated, impls[reaction.step]!, d);
+    // At debug level (SAGA_LOG_LEVEL=debug) the logs hold every step of a saga, not only its troubles.
+    d.logger.log('debug', 'step handled', { outcome: outcome.kind, ...(outcome.kind === 'committed' ? { state: outcome.state, emitted: outcome.events } : {}) });
     d.onOutcome?.({ messageId: record.messageId, eventId: envelope.eventId, sagaId: envelope.sagaId, type: envelope.type, participant, step: reaction.step, phase: reaction.phase, ...outcome });
     if (outcome.kind === 'reject') return reject('handler-rejected', outcome.reason, { sagaId: envelope.sagaId, eventId: envelope.eventId });
     // A TCC confirm after a cancel (or the reverse) is refused, never silently dropped: kept with its reason.

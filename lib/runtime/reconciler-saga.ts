@@ -77,6 +77,7 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
     if (ok) {
       store.stats.timeoutsPublished++;
       ctx.metrics.count(METRIC.sagasTimedOut, 1, { Saga: ctx.def.name });
+      ctx.logger.log('info', 'saga timed out: SagaTimedOut published through the outbox', { sagaId: saga.sagaId, eventId: row.eventId, reason: why });
       ctx.act(saga.sagaId, 'timed-out', row.eventId);
     }
     return ok;

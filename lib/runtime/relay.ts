@@ -147,7 +147,10 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
       const retry: Pending[] = [];
       remaining.forEach((p, i) => {
         const r = results[i];
-        if (r && !r.ErrorCode && r.EventId) return deps.metrics.count(METRIC.eventsPublished, 1, { Saga: def.name });
+        if (r && !r.ErrorCode && r.EventId) {
+          logger.log('debug', 'event published', { ...rowFields(p), attempt, busEventId: r.EventId, traced: p.entry.TraceHeader !== undefined });
+          return deps.metrics.count(METRIC.eventsPublished, 1, { Saga: def.name });
+        }
         p.lastError = `${r?.ErrorCode ?? 'InternalFailure'}: ${r?.ErrorMessage ?? 'no result for the entry'}`;
         (RETRYABLE_ENTRY_ERRORS.has(r?.ErrorCode ?? 'InternalFailure') ? retry : failed).push(p);
         logger.log('warn', 'PutEvents entry failed', { ...rowFields(p), attempt, code: r?.ErrorCode ?? 'InternalFailure', errorMessage: r?.ErrorMessage, sequenceNumber: p.sequenceNumber });

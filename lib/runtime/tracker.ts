@@ -44,11 +44,14 @@ export function createTrackerHandler(def: AnySagaDefinition, deps: TrackerDeps):
       const { envelope } = await validateEvent(def, parseEventBridgeBody(record.body));
       addLogFields({ sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, producer: envelope.producer });
       let contradicted: string | undefined;
+      let status: string | undefined;
       await updateSagaRecord(deps.client, deps.tableName, envelope.sagaId, (current) => {
         const next = applyEvent(def, current, envelope, clock.now());
         contradicted = next?.contradiction && !current?.contradiction ? next.contradiction : undefined;
+        status = next?.status ?? current?.status;
         return next;
       });
+      logger.log('debug', 'saga record updated', { status });
       if (contradicted) {
         // A person must look: counted where the SagasFlagged alarm watches, and logged with the reason.
         deps.metrics.count(METRIC.sagasFlagged, 1, { Saga: def.name });
