@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { participantNames } from '../../core/model.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
 import { forceCompensation, inspectSaga, listDeadLetters, redrive, resolveSaga, retryStep } from '../../runtime/operator/actions.js';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, awsOperatorContext, connectionFlags, type ContextFactory } from './context.js';
 import { formatDeadLetters, formatInspection } from './format.js';
+import { sagaTimelinePage, type TimelineExtras } from '../html/timeline-page.js';
+import type { OperatorContext } from '../../runtime/operator/context.js';
 
 type Values = Record<string, unknown>;
 
@@ -22,6 +25,20 @@ const print = (io: CliIO, json: unknown, values: Values, text: () => string[]): 
   if (values.json) io.out(JSON.stringify(json, null, 2));
   else for (const line of text()) io.out(line);
 };
+
+/**
+ * The saga's messages in the participants' DLQs, for the page. The DLQs are read only when their
+ * URLs are known; a failure to read them is shown on the page rather than failing the command,
+ * since the saga record already keeps each dead letter's failure.
+ */
+async function deadLettersOf(ctx: OperatorContext, sagaId: string): Promise<TimelineExtras> {
+  if (ctx.queues.participants().length === 0) return {};
+  try {
+    return { deadLetters: (await listDeadLetters(ctx)).filter((l) => l.sagaId === sagaId) };
+  } catch (error) {
+    return { deadLetterError: (error as Error).message };
+  }
+}
 
 /**
  * The operator commands (`saga dlq list`, `saga redrive`, `saga inspect`, `saga retry`,
@@ -64,11 +81,19 @@ export function createOperatorCommands(context: ContextFactory = awsOperatorCont
   };
   const inspect: Command = {
     name: 'inspect',
-    summary: 'show a saga: status, timeline, steps done/compensated, and why it is stuck',
-    usage: `saga inspect <sagaId> ${CONNECTION_USAGE}`,
+    summary: 'show a saga: status, timeline, steps done/compensated, and why it is stuck (or write its timeline as an HTML page)',
+    usage: `saga inspect <sagaId> [--html <file>] ${CONNECTION_USAGE}\n  --html <file>  write one self-contained HTML page: the timeline per participant, compensations, dead letters, flags`,
     async run(argv, io) {
-      const { values, positionals } = parse(argv);
-      const inspection = await inspectSaga(await context(connectionFlags(values)), positional(positionals, 0, 'saga id'));
+      const { values, positionals } = parse(argv, { html: { type: 'string' } });
+      const ctx = await context(connectionFlags(values));
+      const sagaId = positional(positionals, 0, 'saga id');
+      const inspection = await inspectSaga(ctx, sagaId);
+      if (typeof values.html === 'string') {
+        if (values.html === '') throw new UsageError('--html needs a file name, e.g. --html saga.html.');
+        writeFileSync(values.html, sagaTimelinePage(ctx.def, inspection, await deadLettersOf(ctx, sagaId)));
+        print(io, { sagaId, status: inspection.saga.status, html: values.html }, values, () => [`Wrote ${values.html}: the timeline of saga ${sagaId} (${inspection.saga.status}); open it in a browser.`]);
+        return 0;
+      }
       print(io, inspection, values, () => formatInspection(inspection));
       return 0;
     },
