@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -130,6 +131,11 @@ export class MerchantReceiver {
   }
 }
 
+/** Receiver id of the reference app's merchant: its notifier endpoint and outcome-API key id; orders name it at start. */
+export const MERCHANT = 'merchant';
+/** Name of the merchant's signing secret in the local cloud's Secrets Manager. */
+export const MERCHANT_SIGNING_SECRET = 'order-saga/merchant-signing';
+
 /**
  * Wires the best-effort notifier into a local cloud as the `SagaNotifier` construct does in AWS:
  * a queue fed by the terminal events, the notifier consuming it, and its retry sweep on the
@@ -137,10 +143,12 @@ export class MerchantReceiver {
  * virtual time after the sagas ended).
  */
 export function attachMerchantNotifier(cloud: LocalCloud<OrderSaga>, url: string, options: { readonly maxAttempts?: number } = {}) {
+  // The signing secret lives in the local cloud's Secrets Manager, read as in AWS (never passed as a value).
+  if (!cloud.secrets.has(MERCHANT_SIGNING_SECRET)) cloud.secrets.put(MERCHANT_SIGNING_SECRET, randomBytes(32).toString('base64url'));
   const notifier = new Notifier(
     orderSaga,
-    { endpoints: [{ id: 'merchant', url, secret: 'reference-merchant-secret' }], maxAttempts: options.maxAttempts ?? 5, firstRetryDelayMs: 5_000, maxRetryDelayMs: 60_000, requestTimeoutMs: 2_000 },
-    { client: cloud.client, tableName: cloud.tableName, clock: cloud.clock, logger: silentLogger, metrics: cloud.metrics },
+    { endpoints: [{ id: MERCHANT, url, signingSecretId: MERCHANT_SIGNING_SECRET }], maxAttempts: options.maxAttempts ?? 5, firstRetryDelayMs: 5_000, maxRetryDelayMs: 60_000, requestTimeoutMs: 2_000 },
+    { client: cloud.client, tableName: cloud.tableName, clock: cloud.clock, logger: silentLogger, metrics: cloud.metrics, secrets: cloud.secretReader() },
   );
   attachConsumer(cloud, 'notifier', terminalEventsPattern(orderSaga), (event) => notifier.handleEvents(event));
   cloud.schedule('notifier-retries', 5_000, async () => {

@@ -32,7 +32,11 @@ export const ENV = {
   RECONCILE_QUIET_SECONDS: 'SAGA_RECONCILE_QUIET_SECONDS',
   /** Reconciler: quiet checks in a row before a stalled saga is flagged failed-needs-attention. */
   RECONCILE_STALLED_CHECKS: 'SAGA_RECONCILE_STALLED_CHECKS',
-  /** Notifier: JSON array of endpoints `[{ "id", "url", "secret"?, "events"? }]` that receive saga outcomes. */
+  /**
+   * Notifier: JSON array of endpoints `[{ "id", "url", "signingSecretId" | "unsigned": true, "events"? }]`
+   * that receive saga outcomes. `signingSecretId` names the Secrets Manager secret (name or ARN),
+   * never its value.
+   */
   NOTIFY_ENDPOINTS: 'SAGA_NOTIFY_ENDPOINTS',
   /** Notifier: attempts per notification before it is given up and flagged. */
   NOTIFY_MAX_ATTEMPTS: 'SAGA_NOTIFY_MAX_ATTEMPTS',
@@ -42,8 +46,10 @@ export const ENV = {
   NOTIFY_MAX_RETRY_SECONDS: 'SAGA_NOTIFY_MAX_RETRY_SECONDS',
   /** Notifier: HTTP timeout of one attempt (milliseconds). */
   NOTIFY_TIMEOUT_MS: 'SAGA_NOTIFY_TIMEOUT_MS',
-  /** Outcome query API: JSON map key id → shared secret of the receivers allowed to query. */
-  OUTCOME_API_KEYS: 'SAGA_OUTCOME_API_KEYS',
+  /** Outcome query API: JSON map key id (receiver id) → name or ARN of the Secrets Manager secret holding its key. */
+  OUTCOME_API_KEY_SECRETS: 'SAGA_OUTCOME_API_KEY_SECRETS',
+  /** Notifier and outcome API: seconds a secret value is cached before it is read again (rotation takes effect within it). */
+  SECRETS_MAX_AGE_SECONDS: 'SAGA_SECRETS_MAX_AGE_SECONDS',
   /** Log level: debug | info | warn | error. */
   LOG_LEVEL: 'SAGA_LOG_LEVEL',
   /** Standard AWS override honoured by every client the runtime creates (LocalStack, DynamoDB Local). */

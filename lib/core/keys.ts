@@ -26,6 +26,19 @@ export const stepKey = (participant: string, sagaId: string, step: string) => ({
 export const outboxPartition = (producer: string, sagaId: string): string => `${producer}#outbox#${sagaId}`;
 export const outboxKey = (producer: string, sagaId: string, eventId: string) => ({ pk: outboxPartition(producer, sagaId), sk: `event#${eventId}` });
 export const sagaKey = (sagaId: string) => ({ pk: `saga#${sagaId}`, sk: 'saga' });
+/**
+ * The receivers a saga's outcome belongs to (named at start, `startSaga(…, { receivers })`): one item
+ * in the start barrier's partition, written in the start transaction. The notifier notifies only
+ * these receivers and the outcome API answers only their keys.
+ */
+export const receiversKey = (sagaId: string) => ({ pk: `initiator#saga#${sagaId}`, sk: 'receivers' });
+/**
+ * A nonce the outcome query API has accepted (replay protection), under the notifier's prefix: the
+ * query API is the pull half of the notifier's best-effort notification. Kept until its request's
+ * timestamp leaves the accepted window (TTL).
+ */
+export const outcomeNoncePrefix = 'notifier#nonce#';
+export const outcomeNonceKey = (keyId: string, nonce: string) => ({ pk: `${outcomeNoncePrefix}${keyId}#${nonce}`, sk: 'nonce' });
 export const rejectionKey = (consumer: string, messageId: string) => ({ pk: `${consumer}#rejected`, sk: messageId });
 
 /** Prefixes inside a participant's space that only the framework writes. */

@@ -14,6 +14,7 @@ import { readSagaRecord, type SagaRecord } from '../runtime/saga-record.js';
 import { startSaga, type StartSagaOptions } from '../runtime/start.js';
 import type { CommitFaults } from '../runtime/step-runner.js';
 import type { StepImplementations } from '../runtime/step-types.js';
+import { secretsManagerReader, type SecretReader } from '../runtime/secrets.js';
 import { createTrackerHandler } from '../runtime/tracker.js';
 import { LocalEventBus } from './bus.js';
 import { VirtualClock } from './clock.js';
@@ -24,6 +25,7 @@ import { LocalCloudError } from './errors.js';
 import { Interleaver } from './interleaver.js';
 import { LocalQueue, type LocalMessage } from './queue.js';
 import { SeededRandom } from './random.js';
+import { LocalSecretStore, localSecretsManagerClient } from './secrets.js';
 import { StreamPoller } from './stream-poller.js';
 import { createSagaTable } from './tables.js';
 
@@ -119,6 +121,15 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   /** Every step outcome so far, counted by kind (`committed-done`, `duplicate`, …), beyond the cap of `outcomes`. */
   readonly outcomeCounts = new Map<string, number>();
   readonly relayFailures: { records: number; reason: string }[] = [];
+  /**
+   * The cloud's Secrets Manager (signing secrets, API keys): `secrets.put(name, value)` creates or
+   * rotates one; {@link secretReader} reads them through the same Powertools-backed reader as AWS.
+   */
+  readonly secrets = new LocalSecretStore();
+  /** A SecretReader over {@link secrets} (a real SecretsManagerClient answered in process), for the notifier and the outcome API. */
+  secretReader(options: { readonly maxAgeSeconds?: number } = {}): SecretReader {
+    return secretsManagerReader({ client: localSecretsManagerClient(this.secrets), ...options });
+  }
   private readonly tasks: ScheduledTask[] = [];
   private relay!: ReturnType<typeof createRelayHandler>;
   private poller!: StreamPoller;

@@ -13,3 +13,4 @@ export * from './queue-admin.js';
 export * from './reconciler-schedule.js';
 export * from './consumers.js';
 export * from './operator-context.js';
+export * from './secrets.js';

@@ -13,7 +13,9 @@ import { createDocumentClient } from './aws-clients.js';
 import { checkDefinitionName } from './from-env.js';
 import { DAY_SECONDS } from './outbox.js';
 import { emfMetrics, jsonLogger, METRIC, systemClock, type Clock, type Logger, type LogLevel, type Metrics } from './ports.js';
+import { readSagaReceivers } from './receivers.js';
 import { recordRejection } from './rejections.js';
+import { DEFAULT_SECRET_MAX_AGE_SECONDS, SecretUnavailableError, secretsManagerReader, type SecretReader } from './secrets.js';
 
 /**
  * Best-effort notification (最大努力通知): when a saga ends, its outcome is POSTed to each
@@ -36,11 +38,21 @@ import { recordRejection } from './rejections.js';
 
 /** One receiver of saga outcomes. */
 export interface NotificationEndpoint {
-  /** Short id (lower-case letters, digits, '-'); also the receiver's key id at the query API. */
+  /**
+   * Receiver id (lower-case letters, digits, '-'): a saga is notified here only if it named this id
+   * at start (`startSaga(…, { receivers: [id] })`); also the receiver's key id at the query API.
+   */
   readonly id: string;
   readonly url: string;
-  /** Shared secret: each request carries `x-saga-signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. @default unsigned */
-  readonly secret?: string;
+  /**
+   * Name or ARN of the Secrets Manager secret whose value signs each request:
+   * `x-saga-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. Read when
+   * needed and cached (rotation takes effect within the cache's max age). Required unless
+   * `unsigned` is true.
+   */
+  readonly signingSecretId?: string;
+  /** Send this endpoint's requests unsigned (a deliberate choice: give it explicitly). @default false */
+  readonly unsigned?: boolean;
   /** Terminal event types this receiver wants. @default every terminal event */
   readonly events?: readonly string[];
 }
@@ -69,6 +81,8 @@ export interface NotifierDeps {
   readonly metrics: Metrics;
   /** @default globalThis.fetch */
   readonly fetch?: FetchLike;
+  /** Where signing secrets are read; required when an endpoint signs. */
+  readonly secrets?: SecretReader;
 }
 
 /** What a receiver gets (the request body), and what the query API returns as `outcome`. */
@@ -140,7 +154,13 @@ export function signNotification(secret: string, body: string, nowMs: number): s
 
 const ENDPOINT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const endpointsSchema = z.array(
-  z.object({ id: z.string().check(z.regex(ENDPOINT_ID)), url: z.url({ protocol: /^https?$/ }), secret: z.optional(z.string().check(z.minLength(1))), events: z.optional(z.array(z.string())) }),
+  z.object({
+    id: z.string().check(z.regex(ENDPOINT_ID)),
+    url: z.url({ protocol: /^https?$/ }),
+    signingSecretId: z.optional(z.string().check(z.minLength(1))),
+    unsigned: z.optional(z.boolean()),
+    events: z.optional(z.array(z.string())),
+  }),
 );
 
 /** Checks a notifier configuration; throws {@link ConfigError} naming the problem. */
@@ -152,6 +172,11 @@ export function checkNotifierOptions(def: AnySagaDefinition, options: NotifierOp
   const ids = options.endpoints.map((e) => e.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new ConfigError(`Notifier endpoint id "${dup}" is used twice; ids must be unique.`);
+  for (const e of options.endpoints) {
+    // Never silently unsigned: a missing secret is a configuration error unless unsigned is explicit.
+    if (!e.signingSecretId && e.unsigned !== true) throw new ConfigError(`Notifier endpoint "${e.id}" has no signingSecretId; name the Secrets Manager secret that signs its requests, or set unsigned: true to send them unsigned on purpose.`);
+    if (e.signingSecretId && e.unsigned === true) throw new ConfigError(`Notifier endpoint "${e.id}" has a signingSecretId and unsigned: true; choose one.`);
+  }
   const terminals = [...def.terminal.success, ...def.terminal.failure] as string[];
   for (const e of options.endpoints) {
     const unknown = (e.events ?? []).filter((t) => !terminals.includes(t));
@@ -168,7 +193,7 @@ export function checkNotifierOptions(def: AnySagaDefinition, options: NotifierOp
  *
  * @example
  * ```ts
- * const notifier = new Notifier(orderSaga, { endpoints: [{ id: 'merchant', url: 'https://merchant.example/hooks/orders', secret }] }, deps);
+ * const notifier = new Notifier(orderSaga, { endpoints: [{ id: 'merchant', url: 'https://merchant.example/hooks/orders', signingSecretId: 'merchant-webhook' }] }, { ...deps, secrets: secretsManagerReader() });
  * await notifier.handleEvents(sqsEvent); // terminal events
  * await notifier.sweep();                // every minute
  * ```
@@ -184,6 +209,7 @@ export class Notifier {
     private readonly deps: NotifierDeps,
   ) {
     checkNotifierOptions(def, options);
+    if (!deps.secrets && options.endpoints.some((e) => e.signingSecretId)) throw new ConfigError('The notifier signs requests but was given no secrets reader (deps.secrets, e.g. secretsManagerReader()).');
     this.options = resolve(options);
     this.clock = deps.clock ?? systemClock;
     this.fetch = deps.fetch ?? ((url, init) => globalThis.fetch(url, init));
@@ -221,7 +247,10 @@ export class Notifier {
     if (!terminal) return [];
     const now = this.clock.now();
     const opened: NotificationRecord[] = [];
+    const receivers = await readSagaReceivers(this.deps.client, this.deps.tableName, envelope.sagaId);
+    if (receivers.length === 0) this.deps.logger.log('info', 'saga named no receiver at start: its outcome is notified to nobody', { sagaId: envelope.sagaId, eventType: envelope.type });
     for (const endpoint of this.options.endpoints) {
+      if (!receivers.includes(endpoint.id)) continue; // per-receiver scope: only the saga's own receivers
       if (endpoint.events && !endpoint.events.includes(envelope.type)) continue;
       const key = notificationKey(envelope.sagaId, endpoint.id);
       const body: OutcomeNotification = {
@@ -335,12 +364,14 @@ export class Notifier {
         'x-saga-notification-id': `${seen.sagaId}:${seen.endpointId}`,
         'x-saga-attempt': String(n),
       };
-      if (endpoint.secret) headers['x-saga-signature'] = signNotification(endpoint.secret, seen.body, now);
       try {
+        if (endpoint.signingSecretId) headers['x-saga-signature'] = signNotification(await this.deps.secrets!.read(endpoint.signingSecretId), seen.body, now);
         const response = await this.fetch(endpoint.url, { method: 'POST', headers, body: seen.body, signal: AbortSignal.timeout(this.options.requestTimeoutMs) });
         status = response.status;
         if (status < 200 || status > 299) problem = `HTTP ${status}`;
       } catch (error) {
+        // A signing secret that cannot be read fails the attempt (never sends unsigned): retried, then flagged.
+        if (error instanceof SecretUnavailableError) this.deps.logger.log('error', 'notification not sent: its signing secret could not be read', { sagaId: seen.sagaId, endpoint: seen.endpointId, error: error.message });
         problem = `${(error as Error).name}: ${(error as Error).message}`;
       }
     }
@@ -435,7 +466,7 @@ export function notifierOptionsFromEnv(source: Readonly<Record<string, string | 
   try {
     endpoints = JSON.parse(raw);
   } catch {
-    throw new ConfigError(`${ENV.NOTIFY_ENDPOINTS} is not valid JSON; expected [{ "id": "merchant", "url": "https://…" }].`, { variable: ENV.NOTIFY_ENDPOINTS });
+    throw new ConfigError(`${ENV.NOTIFY_ENDPOINTS} is not valid JSON; expected [{ "id": "merchant", "url": "https://…", "signingSecretId": "<secret name or ARN>" }].`, { variable: ENV.NOTIFY_ENDPOINTS });
   }
   const parsed = endpointsSchema.safeParse(endpoints);
   if (!parsed.success) throw new ConfigError(`${ENV.NOTIFY_ENDPOINTS} is invalid: ${describeIssues(parsed.error.issues, endpoints)}.`, { variable: ENV.NOTIFY_ENDPOINTS });
@@ -474,5 +505,6 @@ export function notifierDepsFromEnv(def: AnySagaDefinition): NotifierDeps {
     tableName: readEnv(ENV.TABLE_NAME),
     logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel),
     metrics: emfMetrics('SagaChoreography', { Saga: def.name }),
+    secrets: secretsManagerReader({ maxAgeSeconds: readIntEnv(ENV.SECRETS_MAX_AGE_SECONDS, DEFAULT_SECRET_MAX_AGE_SECONDS) }),
   };
 }

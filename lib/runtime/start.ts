@@ -5,6 +5,7 @@ import { INITIATOR } from '../core/definition.js';
 import { KEY, STARTS_SHARD, stepKey } from '../core/keys.js';
 import { SagaRuntimeError } from './errors.js';
 import { buildOutboxRow, outboxPut } from './outbox.js';
+import { checkReceivers, receiversPut } from './receivers.js';
 import { randomIds, systemClock, type Clock, type IdSource } from './ports.js';
 import type { StagedWrite } from './step-db.js';
 
@@ -20,6 +21,12 @@ export interface StartSagaOptions {
   readonly sagaId?: string;
   /** Writes to commit in the same transaction as the start event (e.g. your own order row in another table). @default none */
   readonly writes?: readonly StagedWrite[];
+  /**
+   * Who the saga's outcome belongs to: notifier endpoint ids / outcome-API key ids (1–10). Only
+   * these receivers are notified and may query the outcome (lib/runtime/receivers.ts).
+   * @default none: the outcome is notified to nobody and no key may query it
+   */
+  readonly receivers?: readonly string[];
 }
 
 /**
@@ -61,6 +68,7 @@ export async function startSaga<D extends AnySagaDefinition>(
   if (!SAGA_ID_PATTERN.test(sagaId)) {
     throw new SagaRuntimeError(`Saga id ${JSON.stringify(sagaId)} has the wrong shape; expected ${SAGA_ID_PATTERN} (8–64 letters, digits, '_' or '-').`, { sagaId });
   }
+  if (options.receivers) checkReceivers(options.receivers);
   const eventId = ids();
   const row = await buildOutboxRow({ def, producer: INITIATOR, sagaId, emission: { type: def.start, payload }, eventId, now });
   const startBarrier = {
@@ -71,7 +79,7 @@ export async function startSaga<D extends AnySagaDefinition>(
     },
   };
   try {
-    await deps.client.send(new TransactWriteCommand({ TransactItems: [startBarrier, ...(options.writes ?? []), outboxPut(deps.tableName, row)] as never }));
+    await deps.client.send(new TransactWriteCommand({ TransactItems: [startBarrier, ...(options.writes ?? []), outboxPut(deps.tableName, row), ...(options.receivers ? [receiversPut(deps.tableName, sagaId, options.receivers, now)] : [])] as never }));
   } catch (error) {
     const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
     if (reasons?.[0]?.Code === 'ConditionalCheckFailed') throw new SagaAlreadyStartedError(sagaId);

@@ -2,13 +2,14 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
-import { sagaKey, sourceFor, type Envelope } from '../../lib/core/index.js';
+import { sourceFor, type Envelope } from '../../lib/core/index.js';
+import { LocalSecretStore, localSecretsManagerClient } from '../../lib/local/secrets.js';
 import { createNotifierHandler, listFlaggedNotifications, Notifier, notificationBackoffMs, notifierOptionsFromEnv, readNotifications, type NotifierOptions } from '../../lib/runtime/notifier.js';
-import { createOutcomeApiHandler, signOutcomeRequest } from '../../lib/runtime/outcome-api.js';
 import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/ports.js';
+import { receiversPut } from '../../lib/runtime/receivers.js';
+import { secretsManagerReader } from '../../lib/runtime/secrets.js';
 import { freshTable } from '../support/dynamo.js';
 
 /**
@@ -55,6 +56,10 @@ const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 let now = T0;
 const clock = { now: () => now };
 const SECRET = 'merchant-signing-secret-0123456789';
+const SECRET_ID = 'order-saga/merchant-signing';
+/** The signing secret in a local Secrets Manager, read through the same reader as in AWS. */
+const store = new LocalSecretStore({ [SECRET_ID]: SECRET });
+const secrets = secretsManagerReader({ client: localSecretsManagerClient(store) });
 let table: Awaited<ReturnType<typeof freshTable>>;
 const receiver = new Receiver();
 const metrics = new InMemoryMetrics();
@@ -81,22 +86,28 @@ function terminalEvent(sagaId: string, type: 'OrderCompleted' | 'StockReleased' 
   };
 }
 
-const newSagaId = () => `s-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+/** A new saga id whose saga named `receivers` at start (the receivers item startSaga writes). */
+async function newSaga(receivers: readonly string[] = ['merchant']): Promise<string> {
+  const sagaId = `s-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  await table.client.send(new PutCommand(receiversPut(table.tableName, sagaId, receivers, now).Put));
+  return sagaId;
+}
 
 function notifier(path: string, options: Partial<NotifierOptions> = {}): Notifier {
-  return new Notifier(orderSaga, { endpoints: [{ id: 'merchant', url: `${receiver.url}${path}`, secret: SECRET }], firstRetryDelayMs: 10_000, maxRetryDelayMs: 60_000, requestTimeoutMs: 2_000, ...options }, {
+  return new Notifier(orderSaga, { endpoints: [{ id: 'merchant', url: `${receiver.url}${path}`, signingSecretId: SECRET_ID }], firstRetryDelayMs: 10_000, maxRetryDelayMs: 60_000, requestTimeoutMs: 2_000, ...options }, {
     client: table.client,
     tableName: table.tableName,
     clock,
     logger: silentLogger,
     metrics,
+    secrets,
   });
 }
 
 describe('best-effort notification (real HTTP receiver)', () => {
   it('delivers after retries with exponential backoff, recording every attempt', async () => {
     // GIVEN a receiver that fails the first 2 requests
-    const sagaId = newSagaId();
+    const sagaId = await newSaga();
     const path = `/hooks/${sagaId}`;
     receiver.failFirst.set(path, 2);
     const n = notifier(path);
@@ -142,7 +153,7 @@ describe('best-effort notification (real HTTP receiver)', () => {
   });
 
   it('gives up after the maximum attempts and flags the notification', async () => {
-    const sagaId = newSagaId();
+    const sagaId = await newSaga();
     const path = `/down/${sagaId}`;
     receiver.failFirst.set(path, 1_000);
     const n = notifier(path, { maxAttempts: 4 });
@@ -166,21 +177,21 @@ describe('best-effort notification (real HTTP receiver)', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const sagaId = newSagaId();
-    const n = new Notifier(orderSaga, { endpoints: [{ id: 'gone', url: `http://127.0.0.1:${port}/x` }], maxAttempts: 1 }, { client: table.client, tableName: table.tableName, clock, logger: silentLogger, metrics });
+    const sagaId = await newSaga(['gone']);
+    const n = new Notifier(orderSaga, { endpoints: [{ id: 'gone', url: `http://127.0.0.1:${port}/x`, unsigned: true }], maxAttempts: 1 }, { client: table.client, tableName: table.tableName, clock, logger: silentLogger, metrics });
     const [result] = await n.notify(terminalEvent(sagaId));
     expect(result).toMatchObject({ state: 'gave-up', flagged: true, attempts: 1 });
     expect(result?.lastError).toMatch(/fetch failed|ECONNREFUSED|TypeError/);
   });
 
   it('opens one notification per saga and endpoint however often the terminal event is delivered, and only for wanted events', async () => {
-    const sagaId = newSagaId();
+    const sagaId = await newSaga(['all', 'failures-only']);
     const handler = createNotifierHandler(
       orderSaga,
       {
         endpoints: [
-          { id: 'all', url: `${receiver.url}/all/${sagaId}` },
-          { id: 'failures-only', url: `${receiver.url}/failures/${sagaId}`, events: ['StockReleased', 'StockUnavailable'] },
+          { id: 'all', url: `${receiver.url}/all/${sagaId}`, unsigned: true },
+          { id: 'failures-only', url: `${receiver.url}/failures/${sagaId}`, events: ['StockReleased', 'StockUnavailable'], unsigned: true },
         ],
       },
       { client: table.client, tableName: table.tableName, clock, logger: silentLogger, metrics },
@@ -201,8 +212,9 @@ describe('best-effort notification (real HTTP receiver)', () => {
   });
 
   it('reads its configuration from the environment the construct writes', () => {
-    const env = { SAGA_NOTIFY_ENDPOINTS: JSON.stringify([{ id: 'merchant', url: 'https://merchant.example/hooks' }]), SAGA_NOTIFY_MAX_ATTEMPTS: '3', SAGA_NOTIFY_FIRST_RETRY_SECONDS: '15' };
-    expect(notifierOptionsFromEnv(env)).toEqual({ endpoints: [{ id: 'merchant', url: 'https://merchant.example/hooks' }], maxAttempts: 3, firstRetryDelayMs: 15_000, maxRetryDelayMs: 3_600_000, requestTimeoutMs: 5_000 });
+    const endpoints = [{ id: 'merchant', url: 'https://merchant.example/hooks', signingSecretId: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:merchant-AbCdEf' }];
+    const env = { SAGA_NOTIFY_ENDPOINTS: JSON.stringify(endpoints), SAGA_NOTIFY_MAX_ATTEMPTS: '3', SAGA_NOTIFY_FIRST_RETRY_SECONDS: '15' };
+    expect(notifierOptionsFromEnv(env)).toEqual({ endpoints, maxAttempts: 3, firstRetryDelayMs: 15_000, maxRetryDelayMs: 3_600_000, requestTimeoutMs: 5_000 });
     expect(() => notifierOptionsFromEnv({})).toThrow(/SAGA_NOTIFY_ENDPOINTS is not set/);
     expect(() => notifierOptionsFromEnv({ SAGA_NOTIFY_ENDPOINTS: '[{' })).toThrow(/SAGA_NOTIFY_ENDPOINTS is not valid JSON/);
     expect(() => notifierOptionsFromEnv({ SAGA_NOTIFY_ENDPOINTS: '[{"id":"x","url":"not a url"}]' })).toThrow(/SAGA_NOTIFY_ENDPOINTS is invalid: 0.url/);
@@ -210,95 +222,60 @@ describe('best-effort notification (real HTTP receiver)', () => {
 
   it('fails if the endpoints are misconfigured', () => {
     const deps = { client: table.client, tableName: table.tableName, logger: silentLogger, metrics };
-    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'Bad Id', url: 'http://x' }] }, deps)).toThrow(/endpoints are invalid/);
-    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'a', url: 'http://x' }, { id: 'a', url: 'http://y' }] }, deps)).toThrow(/used twice/);
-    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'a', url: 'http://x', events: ['OrderCreated'] }] }, deps)).toThrow(/not terminal events/);
-  });
-});
-
-describe('outcome query API (function URL handler, served over real HTTP)', () => {
-  const KEYS = { merchant: SECRET, auditor: 'auditor-secret-abcdefghijklmnop' };
-  let api: Server;
-  let apiUrl = '';
-  let sagaId = '';
-
-  /** Serves the Lambda function URL handler over node:http, converting requests as the function URL does. */
-  beforeAll(async () => {
-    const handler = createOutcomeApiHandler(orderSaga, { client: table.client, tableName: table.tableName, keys: KEYS, clock });
-    api = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const event = {
-        version: '2.0',
-        rawPath: url.pathname,
-        rawQueryString: url.search.replace(/^\?/, ''),
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-        requestContext: { http: { method: req.method ?? 'GET', path: url.pathname } },
-        isBase64Encoded: false,
-      } as unknown as LambdaFunctionURLEvent;
-      void handler(event).then((r) => {
-        const result = r as { statusCode: number; headers: Record<string, string>; body: string };
-        res.writeHead(result.statusCode, result.headers).end(result.body);
-      });
-    });
-    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-    apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-    // a compensated saga whose merchant notification was given up
-    sagaId = newSagaId();
-    await table.client.send(
-      new PutCommand({
-        TableName: table.tableName,
-        Item: { ...sagaKey(sagaId), kind: 'saga', sagaId, definition: 'order', definitionVersion: 1, status: 'compensated', terminalEvent: 'StockReleased', startedAt: new Date(T0).toISOString(), updatedAt: new Date(T0).toISOString(), deadline: 'x', lastEventAt: 'x', version: 3, timeline: [] },
-      }),
-    );
-    receiver.failFirst.set(`/api-case/${sagaId}`, 1_000);
-    await notifier(`/api-case/${sagaId}`, { maxAttempts: 1 }).notify(terminalEvent(sagaId, 'StockReleased'));
-  });
-  afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
-
-  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') => fetch(`${apiUrl}${path}`, { method, headers });
-  const signed = (path: string, keyId = 'merchant', secret: string = SECRET, at = now) => signOutcomeRequest({ keyId, secret, method: 'GET', path, now: at });
-
-  it('returns the outcome and this receiver\'s notification to a signed request', async () => {
-    const res = await get(`/sagas/${sagaId}`, signed(`/sagas/${sagaId}`));
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
-      sagaId,
-      status: 'compensated',
-      final: true,
-      terminalEvent: 'StockReleased',
-      outcome: { sagaId, status: 'compensated', terminalEvent: { type: 'StockReleased' } },
-      notification: { state: 'gave-up', attempts: 1, flagged: true },
-    });
-    // another receiver sees the outcome but not the merchant's notification
-    const other = await (await get(`/sagas/${sagaId}`, signed(`/sagas/${sagaId}`, 'auditor', KEYS.auditor))).json();
-    expect(other).toMatchObject({ status: 'compensated', final: true });
-    expect(other).not.toHaveProperty('notification');
+    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'Bad Id', url: 'http://x', unsigned: true }] }, deps)).toThrow(/endpoints are invalid/);
+    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'a', url: 'http://x', unsigned: true }, { id: 'a', url: 'http://y', unsigned: true }] }, deps)).toThrow(/used twice/);
+    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'a', url: 'http://x', events: ['OrderCreated'], unsigned: true }] }, deps)).toThrow(/not terminal events/);
+    // never silently unsigned: no secret and no explicit unsigned is an error, and so is a secret without a reader
+    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'a', url: 'http://x' }] }, deps)).toThrow(/endpoint "a" has no signingSecretId.*unsigned: true/);
+    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'a', url: 'http://x', signingSecretId: SECRET_ID, unsigned: true }] }, { ...deps, secrets })).toThrow(/choose one/);
+    expect(() => new Notifier(orderSaga, { endpoints: [{ id: 'a', url: 'http://x', signingSecretId: SECRET_ID }] }, deps)).toThrow(/no secrets reader/);
   });
 
-  it('rejects unauthenticated calls: no signature, a bad one, an unknown key, a stale timestamp', async () => {
-    const path = `/sagas/${sagaId}`;
-    const cases: Record<string, Record<string, string>> = {
-      none: {},
-      bearer: { authorization: `Bearer ${SECRET}` },
-      badSignature: signed(path, 'merchant', 'not-the-merchant-secret-123456'),
-      unknownKey: signed(path, 'stranger', SECRET),
-      otherPath: signed('/sagas/s-someone-elses-saga'),
-      stale: signed(path, 'merchant', SECRET, now - 600_000),
-    };
-    for (const [name, headers] of Object.entries(cases)) {
-      const res = await get(path, headers);
-      expect(res.status, name).toBe(401);
-      expect(res.headers.get('www-authenticate'), name).toBe('SAGA-HMAC-SHA256');
-      expect(JSON.stringify(await res.json()), name).not.toContain('compensated');
+  it('notifies only the receivers the saga named at start, and nobody when it named none', async () => {
+    const mine = await newSaga(['merchant']);
+    const others = await newSaga(['merchant-2']);
+    const nobodys = `s-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    const n = notifier('/scoped');
+    expect(await n.notify(terminalEvent(mine))).toHaveLength(1);
+    expect(await n.notify(terminalEvent(others))).toEqual([]);
+    expect(await n.notify(terminalEvent(nobodys))).toEqual([]);
+    expect((await readNotifications(table.client, table.tableName, others)).notifications).toEqual([]);
+    expect(receiver.received.filter((r) => r.path === '/scoped').map((r) => JSON.parse(r.body).sagaId)).toEqual([mine]);
+  });
+
+  it('never sends unsigned when the signing secret cannot be read: the attempt fails, naming the secret, and is retried', async () => {
+    const sagaId = await newSaga();
+    const path = `/no-secret/${sagaId}`;
+    const n = new Notifier(orderSaga, { endpoints: [{ id: 'merchant', url: `${receiver.url}${path}`, signingSecretId: 'order-saga/deleted-secret' }], maxAttempts: 3 }, { client: table.client, tableName: table.tableName, clock, logger: silentLogger, metrics, secrets });
+    const [result] = await n.notify(terminalEvent(sagaId));
+    expect(result).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(result?.lastError).toMatch(/SecretUnavailableError: Secret "order-saga\/deleted-secret" could not be read from Secrets Manager: ResourceNotFoundException/);
+    expect(receiver.received.filter((r) => r.path === path)).toEqual([]);
+  });
+
+  it('picks up a rotated signing secret once its cached value expires, without a restart', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(T0);
+      const rotating = new LocalSecretStore({ 'rotating/signing': 'first-signing-secret-0123456789' });
+      const cached = secretsManagerReader({ client: localSecretsManagerClient(rotating), maxAgeSeconds: 60 });
+      const send = async (path: string) => {
+        const sagaId = await newSaga();
+        const n = new Notifier(orderSaga, { endpoints: [{ id: 'merchant', url: `${receiver.url}${path}`, signingSecretId: 'rotating/signing' }] }, { client: table.client, tableName: table.tableName, clock, logger: silentLogger, metrics, secrets: cached });
+        await n.notify(terminalEvent(sagaId));
+        const got = receiver.received.find((r) => r.path === path)!;
+        return { t: /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(got.headers['x-saga-signature']))!, body: got.body };
+      };
+      const signedWith = (secret: string, r: { t: RegExpExecArray; body: string }) => createHmac('sha256', secret).update(`${r.t[1]}.${r.body}`).digest('hex') === r.t[2];
+      expect(signedWith('first-signing-secret-0123456789', await send('/rotate/1'))).toBe(true);
+      rotating.put('rotating/signing', 'second-signing-secret-0123456789');
+      // within the cache's max age the old value still signs; past it the new one does
+      expect(signedWith('first-signing-secret-0123456789', await send('/rotate/2'))).toBe(true);
+      vi.setSystemTime(T0 + 61_000);
+      expect(signedWith('second-signing-secret-0123456789', await send('/rotate/3'))).toBe(true);
+      expect(rotating.reads).toBe(2);
+    } finally {
+      vi.useRealTimers();
     }
-  });
-
-  it('answers 404 for an unknown saga, 400 for a malformed id, 405 for other methods', async () => {
-    const unknown = `/sagas/${newSagaId()}`;
-    expect((await get(unknown, signed(unknown))).status).toBe(404);
-    expect((await get('/sagas/x', signed('/sagas/x'))).status).toBe(400);
-    const path = `/sagas/${sagaId}`;
-    const post = signOutcomeRequest({ keyId: 'merchant', secret: SECRET, method: 'POST', path, now });
-    expect((await get(path, post, 'POST')).status).toBe(405);
   });
 });

@@ -8,6 +8,7 @@ import { runApp } from './run-app.js';
 import { readNotifications } from '../../runtime/notifier.js';
 import {
   attachMerchantNotifier,
+  MERCHANT,
   customerOf,
   initialPoints,
   initialStock,
@@ -83,7 +84,7 @@ export const runCommand: Command = {
           quantity: order.quantity,
           amountCents: order.amountCents,
           ...(order.pointsToRedeem ? { pointsToRedeem: order.pointsToRedeem } : {}),
-        });
+        }, { receivers: [MERCHANT] });
         ids.set(sagaId, order);
       }
       progress(`Started ${orders} order sagas; running the choreography …`);
