@@ -8,9 +8,10 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, App, CfnOutput, SecretValue, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, App, CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -18,6 +19,7 @@ import { orderSaga } from '../functions/order/definition.js';
 import { participantNames } from '../lib/core/index.js';
 import { Choreography } from '../lib/constructs/index.js';
 import { SagaNotifier } from '../lib/constructs/notifier.js';
+import { SagaOutcomeApi } from '../lib/constructs/outcome-api.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,10 +32,11 @@ export const REFERENCE_ENTRIES: Readonly<Record<string, string>> = {
   tracker: 'functions/tracker.ts',
   reconciler: 'functions/reconciler.ts',
   notifier: 'functions/notifier.ts',
+  outcomeApi: 'functions/outcome-api.ts',
   ...Object.fromEntries(participantNames(orderSaga).map((p) => [p, `functions/order/${p}.ts`])),
 };
 
-export type ReferenceEntry = 'relay' | 'tracker' | 'reconciler' | 'notifier' | ReturnType<typeof participantNames>[number];
+export type ReferenceEntry = 'relay' | 'tracker' | 'reconciler' | 'notifier' | 'outcomeApi' | ReturnType<typeof participantNames>[number];
 
 export interface SagaReferenceStackProps extends StackProps {
   /** Override entry files (tests use stand-ins). @default REFERENCE_ENTRIES under the repository root */
@@ -45,11 +48,30 @@ export interface SagaReferenceStackProps extends StackProps {
    */
   readonly merchantWebhookUrl?: string;
   /**
-   * Name of a Secrets Manager secret whose value signs each notification (`x-saga-signature`).
-   * @default the CDK context value `merchantSigningSecretName`; without either, requests are unsigned
+   * Name of an existing Secrets Manager secret whose value signs each notification (`x-saga-signature`).
+   * @default the CDK context value `merchantSigningSecretName`; without either, the stack creates one (output `MerchantSigningSecretArn`)
    */
   readonly merchantSigningSecretName?: string;
+  /**
+   * Name of an existing Secrets Manager secret holding the merchant's outcome-API key.
+   * @default the CDK context value `merchantApiKeySecretName`; without either, the stack creates one (output `MerchantApiKeySecretArn`)
+   */
+  readonly merchantApiKeySecretName?: string;
 }
+
+/** The reference app's one receiver: its notifier endpoint id and outcome-API key id; orders name it at start (`receivers: ['merchant']`). */
+export const REFERENCE_RECEIVER = 'merchant';
+
+/**
+ * Why the secrets the reference stack creates have no rotation schedule (cdk-nag AwsSolutions-SMG4),
+ * recorded on those secrets only.
+ */
+export const SHARED_SECRET_ROTATION_ACKNOWLEDGEMENT = {
+  id: 'AwsSolutions-SMG4',
+  reason:
+    'A webhook signing secret and an API key are shared with the merchant, so no rotation Lambda can change them alone: the operator rotates them ' +
+    'together with the merchant (put-secret-value), and the functions pick the new value up within their cache age, with no deploy (docs/deploy.md).',
+} as const;
 
 /**
  * The order saga: choreography (bus, table, relay, tracker, reconciler), its participants, an
@@ -60,6 +82,8 @@ export class SagaReferenceStack extends Stack {
   readonly alarmTopic: sns.Topic;
   /** @default undefined without a merchant webhook URL */
   readonly merchantNotifier?: SagaNotifier;
+  /** The outcome query API (function URL, IAM auth + per-receiver signed requests). */
+  readonly outcomeApi: SagaOutcomeApi;
 
   constructor(scope: Construct, id: string, props: SagaReferenceStackProps = {}) {
     super(scope, id, { description: 'saga-choreography reference app: the order saga (inventory -> order -> payment)', ...props });
@@ -88,16 +112,23 @@ export class SagaReferenceStack extends Stack {
         depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       });
     }
+    const lambdaBuild = { projectRoot: REPO_ROOT, depsLockFilePath: join(REPO_ROOT, 'package-lock.json') };
+    // The merchant's outcome-API key: a secret named by context, else one created here.
+    const apiKeySecret = this.merchantSecret('MerchantApiKey', props.merchantApiKeySecretName ?? contextString(this, 'merchantApiKeySecretName'), "the merchant's key for the order saga's outcome query API");
+    this.outcomeApi = new SagaOutcomeApi(this, 'OutcomeApi', { choreography: this.choreography, keys: { [REFERENCE_RECEIVER]: apiKeySecret }, entry: entry('outcomeApi'), ...lambdaBuild });
+    new CfnOutput(this, 'OutcomeApiUrl', { value: this.outcomeApi.url.url, description: 'Outcome query API: GET <url>sagas/{sagaId}, SigV4 + SAGA-HMAC-SHA256 signed (docs/deploy.md)' });
+    new CfnOutput(this, 'MerchantApiKeySecretArn', { value: apiKeySecret.secretArn, description: "Secret holding the merchant's outcome-API key (share it with the merchant)" });
+
     const webhook = props.merchantWebhookUrl ?? contextString(this, 'merchantWebhookUrl');
-    const secretName = props.merchantSigningSecretName ?? contextString(this, 'merchantSigningSecretName');
     if (webhook) {
+      const signingSecret = this.merchantSecret('MerchantSigningSecret', props.merchantSigningSecretName ?? contextString(this, 'merchantSigningSecretName'), "signs the order saga's outcome notifications to the merchant");
       this.merchantNotifier = new SagaNotifier(this, 'MerchantNotifier', {
         choreography: this.choreography,
-        endpoints: [{ id: 'merchant', url: webhook, ...(secretName ? { signingSecret: SecretValue.secretsManager(secretName) } : {}) }],
+        endpoints: [{ id: REFERENCE_RECEIVER, url: webhook, signingSecret }],
         entry: entry('notifier'),
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+        ...lambdaBuild,
       });
+      new CfnOutput(this, 'MerchantSigningSecretArn', { value: signingSecret.secretArn, description: 'Secret whose value signs each notification (x-saga-signature; share it with the merchant)' });
     } else {
       Annotations.of(this).addInfo('No merchant notifier: pass -c merchantWebhookUrl=https://… to deploy the best-effort outcome notifications of the reference app.');
     }
@@ -107,6 +138,14 @@ export class SagaReferenceStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.choreography.eventBus.eventBusName, description: 'SAGA_EVENT_BUS_NAME' });
     new CfnOutput(this, 'DlqUrls', { value: this.choreography.dlqUrlsJson(), description: 'SAGA_DLQ_URLS for the saga CLI: JSON map participant -> DLQ URL' });
     new CfnOutput(this, 'QueueUrls', { value: this.choreography.queueUrlsJson(), description: 'SAGA_QUEUE_URLS for the saga CLI: JSON map participant -> work queue URL' });
+  }
+
+  /** A secret shared with the merchant: the existing one named, else a new random one (rotated by hand, with the merchant). */
+  private merchantSecret(id: string, name: string | undefined, description: string): secretsmanager.ISecret {
+    if (name) return secretsmanager.Secret.fromSecretNameV2(this, id, name);
+    const secret = new secretsmanager.Secret(this, id, { description, generateSecretString: { passwordLength: 48, excludePunctuation: true } });
+    Validations.of(secret).acknowledge({ ...SHARED_SECRET_ROTATION_ACKNOWLEDGEMENT });
+    return secret;
   }
 }
 

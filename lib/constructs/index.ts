@@ -6,6 +6,7 @@ export * from './function.js';
 export * from './imported-choreography.js';
 export * from './monitoring.js';
 export * from './notifier.js';
+export * from './outcome-api.js';
 export * from './participant.js';
 export * from './permissions.js';
 export * from './reconciler.js';

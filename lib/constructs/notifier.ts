@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations, type SecretValue } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -6,9 +6,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, NOTIFIER, ownPrefix, sagaKey, terminalEventsPattern } from '../core/index.js';
+import { ENV, NOTIFIER, ownPrefix, receiversKey, terminalEventsPattern } from '../core/index.js';
 import { acknowledge } from './acknowledgements.js';
 import type { IChoreography } from './choreography-base.js';
 import { SagaConstructError } from './errors.js';
@@ -16,48 +17,35 @@ import { SagaFunction } from './function.js';
 import { METRICS_NAMESPACE } from './monitoring.js';
 import { definitionModulePath, frameworkEntryFile } from './framework-entries.js';
 import { toEventPattern } from './patterns.js';
-import { ITEM_READ_ACTIONS, grantOwnItems, leadingKeysCondition, openIndexArn } from './permissions.js';
+import { SagaOutcomeApi, type OutcomeApiOptions } from './outcome-api.js';
+import { grantOwnItems, leadingKeysCondition, openIndexArn } from './permissions.js';
 import { WorkQueue, createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
 import { checkDuration, checkInteger } from './validation.js';
 
-/**
- * Why the outcome API function carries no async-invocation DLQ (cdk-nag Serverless-LambdaDLQ):
- * recorded on that function only. Its own entry (not in ACKNOWLEDGEMENTS) because the reason
- * differs from the event-source-mapping one there.
- */
-export const OUTCOME_API_DLQ_ACKNOWLEDGEMENT = {
-  id: 'Serverless-LambdaDLQ',
-  reason:
-    'The outcome query API is invoked only synchronously through its function URL: the caller gets the error as the HTTP response and retries, ' +
-    'so an async-invocation dead-letter queue would never receive anything.',
-} as const;
+// Kept importable from here: the outcome API used to live in this module.
+export { OUTCOME_API_DLQ_ACKNOWLEDGEMENT, type OutcomeApiOptions } from './outcome-api.js';
 
 /** One receiver of saga outcomes. */
 export interface NotificationEndpointProps {
-  /** Receiver id: lower-case letters, digits and '-', at most 40; also its key id at the outcome API. */
+  /**
+   * Receiver id: lower-case letters, digits and '-', at most 40. A saga is notified here only if it
+   * names this id at start (`startSaga(…, { receivers: [id] })`); also its key id at the outcome API.
+   */
   readonly id: string;
   /** HTTPS URL the outcome is POSTed to. */
   readonly url: string;
-  /** Shared secret signing each request (`x-saga-signature`). @default unsigned requests */
-  readonly signingSecret?: SecretValue;
+  /**
+   * The Secrets Manager secret whose value (a SecretString of at least 16 characters) signs each
+   * request: `x-saga-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+   * Only its ARN reaches the function's environment; the notifier reads the value at run time and
+   * caches it for `secretsMaxAge`, so rotating it needs no deploy. Required unless `signing: false`.
+   * @default none: synth fails unless `signing` is false
+   */
+  readonly signingSecret?: secretsmanager.ISecret;
+  /** Sign requests. `false` sends them unsigned, on purpose (a warning is annotated at synth). @default true */
+  readonly signing?: boolean;
   /** Terminal events this receiver wants. @default every terminal event of the definition */
   readonly events?: readonly string[];
-}
-
-/** The outcome query API: a Lambda function URL answering `GET /sagas/{sagaId}`. */
-export interface OutcomeApiOptions {
-  /**
-   * Keys of the receivers allowed to query: key id (use the receiver's endpoint id, so it sees its
-   * own notification) → shared secret (at least 16 characters). Every request must be signed with
-   * one (lib/runtime/outcome-api.ts `signOutcomeRequest`), whatever `authType` is.
-   */
-  readonly keys: Readonly<Record<string, SecretValue>>;
-  /**
-   * Function URL authentication. With `AWS_IAM` callers also sign with SigV4 and need
-   * `lambda:InvokeFunctionUrl` ({@link SagaNotifier.grantQueryOutcome}); `NONE` leaves the request
-   * signature as the only check (for receivers outside AWS). @default lambda.FunctionUrlAuthType.AWS_IAM
-   */
-  readonly authType?: lambda.FunctionUrlAuthType;
 }
 
 export interface SagaNotifierProps {
@@ -77,8 +65,10 @@ export interface SagaNotifierProps {
   readonly retryEvery?: Duration;
   /** Notifier function timeout (up to 15 minutes); attempts are claimed before they are sent, so a timed-out sweep loses none. @default Duration.minutes(2) */
   readonly timeout?: Duration;
-  /** The outcome query API for receivers that missed a notification. @default no query API */
+  /** The outcome query API for receivers that missed a notification (a {@link SagaOutcomeApi} inside this construct). @default no query API */
   readonly outcomeApi?: OutcomeApiOptions;
+  /** How long the notifier caches a signing secret (a rotation takes effect within it). @default Duration.minutes(5) */
+  readonly secretsMaxAge?: Duration;
   /** Your own entry of the notifier function (`notifierHandlerFor(saga)`). @default a generated entry: the framework's notifier with the choreography's definition */
   readonly entry?: string;
   /** Your own entry of the outcome API function (`outcomeApiHandlerFor(saga)`). @default a generated entry: the framework's outcome API with the choreography's definition */
@@ -98,7 +88,6 @@ export interface SagaNotifierProps {
 }
 
 const ENDPOINT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
-const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Best-effort notification (最大努力通知) of a choreography's outcomes: an EventBridge rule sends
@@ -132,6 +121,8 @@ export class SagaNotifier extends Construct {
   readonly rule: events.Rule;
   readonly schedule: events.Rule;
   /** @default undefined without `outcomeApi` */
+  readonly outcomeApi?: SagaOutcomeApi;
+  /** @default undefined without `outcomeApi` */
   readonly outcomeApiFunction?: lambda.IFunction;
   /** @default undefined without `outcomeApi` */
   readonly outcomeApiUrl?: lambda.FunctionUrl;
@@ -150,6 +141,7 @@ export class SagaNotifier extends Construct {
       requestTimeout: props.requestTimeout ?? Duration.seconds(5),
       retryEvery: props.retryEvery ?? Duration.minutes(1),
       timeout: props.timeout ?? Duration.minutes(2),
+      secretsMaxAge: props.secretsMaxAge ?? Duration.minutes(5),
     };
     this.validate(props, tuning);
     const common = {
@@ -167,7 +159,8 @@ export class SagaNotifier extends Construct {
     this.deadLetterQueue = work.deadLetterQueue;
     this.sweepDeadLetterQueue = createDeadLetterQueue(this, 'SweepDeadLetterQueue');
 
-    const endpoints = props.endpoints.map((e) => ({ id: e.id, url: e.url, ...(e.signingSecret ? { secret: e.signingSecret.unsafeUnwrap() } : {}), ...(e.events ? { events: [...e.events] } : {}) }));
+    // Secret ARNs only: the signing secrets' values never reach the function's configuration.
+    const endpoints = props.endpoints.map((e) => ({ id: e.id, url: e.url, ...(e.signingSecret ? { signingSecretId: e.signingSecret.secretArn } : { unsigned: true }), ...(e.events ? { events: [...e.events] } : {}) }));
     const fn = new SagaFunction(this, 'Notifier', {
       entry: props.entry ?? generated('notifier'),
       description: `saga ${def.name}: best-effort notification of outcomes`,
@@ -183,14 +176,18 @@ export class SagaNotifier extends Construct {
         [ENV.NOTIFY_FIRST_RETRY_SECONDS]: String(tuning.firstRetryDelay.toSeconds()),
         [ENV.NOTIFY_MAX_RETRY_SECONDS]: String(tuning.maxRetryDelay.toSeconds()),
         [ENV.NOTIFY_TIMEOUT_MS]: String(tuning.requestTimeout.toMilliseconds()),
+        [ENV.SECRETS_MAX_AGE_SECONDS]: String(tuning.secretsMaxAge.toSeconds()),
       },
     });
     this.function = fn.function;
+    for (const e of props.endpoints) e.signingSecret?.grantRead(fn.function);
     fn.function.addEventSource(new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }));
     acknowledge(fn.function, 'sqsMappingUsesRedrive');
 
     // Its own items only (notifications, attempts, rejections), and the retry partitions of the index.
     grantOwnItems(fn.function, choreography.table, [`${ownPrefix(NOTIFIER)}*`]);
+    // Per-receiver scope: it reads the receivers each saga named at start.
+    grantOwnItems(fn.function, choreography.table, [`${receiversKey('').pk}*`], ['dynamodb:GetItem']);
     iam.Grant.addToPrincipal({ grantee: fn.function, actions: ['dynamodb:Query'], resourceArns: [openIndexArn(choreography.table)], conditions: leadingKeysCondition(['open#notify#*']) });
 
     this.rule = new events.Rule(this, 'OnTerminalEvent', {
@@ -206,24 +203,15 @@ export class SagaNotifier extends Construct {
     });
 
     if (props.outcomeApi) {
-      const keys = Object.fromEntries(Object.entries(props.outcomeApi.keys).map(([k, v]) => [k, v.unsafeUnwrap()]));
-      const api = new SagaFunction(this, 'OutcomeApi', {
-        entry: props.outcomeApiEntry ?? generated('outcomeApi'),
-        description: `saga ${def.name}: outcome query API (GET /sagas/{sagaId})`,
-        timeout: Duration.seconds(10),
-        memorySize: 256,
+      this.outcomeApi = new SagaOutcomeApi(this, 'OutcomeApi', {
+        ...props.outcomeApi,
+        choreography,
+        ...(props.outcomeApiEntry ? { entry: props.outcomeApiEntry } : {}),
+        ...(props.definitionModule ? { definitionModule: props.definitionModule } : {}),
         ...common,
-        environment: {
-          [ENV.TABLE_NAME]: choreography.table.tableName,
-          [ENV.DEFINITION_NAME]: def.name,
-          [ENV.OUTCOME_API_KEYS]: stack.toJsonString(keys),
-        },
       });
-      // Read-only: saga records and notifications.
-      grantOwnItems(api.function, choreography.table, [`${sagaKey('').pk}*`, `${ownPrefix(NOTIFIER)}*`], ITEM_READ_ACTIONS);
-      Validations.of(api.function).acknowledge({ ...OUTCOME_API_DLQ_ACKNOWLEDGEMENT });
-      this.outcomeApiFunction = api.function;
-      this.outcomeApiUrl = api.function.addFunctionUrl({ authType: props.outcomeApi.authType ?? lambda.FunctionUrlAuthType.AWS_IAM });
+      this.outcomeApiFunction = this.outcomeApi.function;
+      this.outcomeApiUrl = this.outcomeApi.url;
     }
 
     this.alarms = [
@@ -256,7 +244,7 @@ export class SagaNotifier extends Construct {
     return this.outcomeApiUrl.grantInvokeUrl(grantee);
   }
 
-  private validate(props: SagaNotifierProps, t: { maxAttempts: number; firstRetryDelay: Duration; maxRetryDelay: Duration; requestTimeout: Duration; retryEvery: Duration; timeout: Duration }): void {
+  private validate(props: SagaNotifierProps, t: { maxAttempts: number; firstRetryDelay: Duration; maxRetryDelay: Duration; requestTimeout: Duration; retryEvery: Duration; timeout: Duration; secretsMaxAge: Duration }): void {
     const fail = (prop: string, message: string, value?: unknown): never => {
       throw new SagaConstructError(`${this.node.path}: ${message}`, { path: this.node.path, prop, value });
     };
@@ -268,6 +256,14 @@ export class SagaNotifier extends Construct {
       if (seen.has(e.id)) fail('endpoints', `endpoint id "${e.id}" is used twice; ids must be unique.`, e.id);
       seen.add(e.id);
       if (!Token.isUnresolved(e.url) && !/^https:\/\/[^\s/]+/.test(e.url)) fail('endpoints', `endpoint "${e.id}" url ${JSON.stringify(e.url)} must be an https:// URL (outcomes leave AWS).`, e.url);
+      // Never silently unsigned: a missing secret fails synth; leaving signing out is said out loud.
+      if (e.signing === false && e.signingSecret) fail('endpoints', `endpoint "${e.id}" has a signingSecret and signing: false; choose one.`, e.id);
+      if (e.signing !== false && !e.signingSecret) {
+        fail('endpoints', `endpoint "${e.id}" has no signingSecret. Give the Secrets Manager secret that signs its requests (e.g. secretsmanager.Secret.fromSecretNameV2(this, 'MerchantSigning', 'order-saga/merchant-signing')), or set signing: false to send them unsigned on purpose.`, e.id);
+      }
+      if (e.signing === false) {
+        Annotations.of(this).addWarningV2('saga-choreography:unsignedWebhook', `endpoint "${e.id}" receives unsigned requests (signing: false): anyone who learns its URL can forge saga outcomes to it. Give it a signingSecret.`);
+      }
       const unknown = (e.events ?? []).filter((ev) => !terminals.includes(ev));
       if (unknown.length > 0) fail('endpoints', `endpoint "${e.id}" lists ${unknown.join(', ')}, which are not terminal events of saga "${props.choreography.definition.name}" (${terminals.join(', ')}).`, unknown);
     }
@@ -277,9 +273,6 @@ export class SagaNotifier extends Construct {
     checkDuration(this, 'requestTimeout', t.requestTimeout, Duration.seconds(1), Duration.seconds(30));
     checkDuration(this, 'retryEvery', t.retryEvery, Duration.minutes(1), Duration.hours(1), 'EventBridge schedules run at most once a minute.');
     checkDuration(this, 'timeout', t.timeout, Duration.seconds(30), Duration.minutes(15));
-    for (const keyId of Object.keys(props.outcomeApi?.keys ?? {})) {
-      if (!KEY_ID.test(keyId)) fail('outcomeApi', `outcome API key id ${JSON.stringify(keyId)} is invalid; use letters, digits, '_' or '-' (max 64).`, keyId);
-    }
-    if (props.outcomeApi && Object.keys(props.outcomeApi.keys).length === 0) fail('outcomeApi', 'outcomeApi.keys is empty: nobody could query. Give each receiver a key (key id = its endpoint id).');
+    checkDuration(this, 'secretsMaxAge', t.secretsMaxAge, Duration.seconds(1), Duration.hours(1));
   }
 }

@@ -55,6 +55,10 @@ describe('Lambda bundles', () => {
     // Only the relay publishes: an SDK client a function never uses still costs its cold start.
     const externals = new Set(result.metafile.outputs[Object.keys(result.metafile.outputs)[0]!]!.imports.filter((i) => i.external).map((i) => i.path));
     expect(externals.has('@aws-sdk/client-eventbridge')).toBe(name === 'relay');
+    // Only the notifier and the outcome API read secrets (Powertools Parameters and its client stay out of the others).
+    expect(externals.has('@aws-sdk/client-secrets-manager'), name).toBe(name === 'notifier' || name === 'outcomeApi');
+    const bundled = Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs)[0]!]!.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path);
+    expect(bundled.some((i) => i.includes('@aws-lambda-powertools/parameters')), name).toBe(name === 'notifier' || name === 'outcomeApi');
   });
 
   it('the check does catch construct code in a bundle (control)', async () => {

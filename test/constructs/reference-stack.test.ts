@@ -4,8 +4,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { buildReferenceApp, REFERENCE_ENTRIES, type ReferenceEntry } from '../../bin/app.js';
+import { buildReferenceApp, REFERENCE_ENTRIES, SHARED_SECRET_ROTATION_ACKNOWLEDGEMENT, type ReferenceEntry } from '../../bin/app.js';
 import { ACKNOWLEDGEMENTS } from '../../lib/constructs/acknowledgements.js';
+import { OUTCOME_API_DLQ_ACKNOWLEDGEMENT } from '../../lib/constructs/outcome-api.js';
 import { orderSaga } from '../../functions/order/definition.js';
 import { participantNames } from '../../lib/core/index.js';
 import { idOf } from './support.js';
@@ -48,9 +49,9 @@ describe('reference stack (bin/app.ts)', () => {
   it('acknowledges only the documented rules, each on a specific resource with a specific reason', () => {
     const acks = acknowledgements(app);
     expect(acks.length).toBeGreaterThan(0);
-    const documented = new Map<string, string>(Object.values(ACKNOWLEDGEMENTS).map((a) => [a.id, a.reason]));
+    const documented = [...Object.values(ACKNOWLEDGEMENTS), OUTCOME_API_DLQ_ACKNOWLEDGEMENT, SHARED_SECRET_ROTATION_ACKNOWLEDGEMENT].map((a) => `${a.id}|${a.reason}`);
     for (const ack of acks) {
-      expect(documented.get(ack.id), `${ack.id} at ${ack.path}`).toBe(ack.reason);
+      expect(documented, `${ack.id} at ${ack.path}`).toContain(`${ack.id}|${ack.reason}`);
       expect(ack.path, 'never stack- or app-wide').not.toMatch(/^SagaReference$|^$/);
       expect(ack.reason.length).toBeGreaterThan(60);
     }
@@ -76,6 +77,26 @@ describe('reference stack (bin/app.ts)', () => {
     expect(stack.environment).toBe('aws://unknown-account/unknown-region');
   });
 
+  it('deploys the outcome query API: IAM-authenticated function URL, the merchant key from a secret created here, by ARN', () => {
+    const template = Template.fromStack(stack);
+    const api = stack.outcomeApi;
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [idOf(api.function), 'Arn'] } });
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    expect(Object.keys(secrets)).toHaveLength(1);
+    const [keyId] = Object.keys(secrets);
+    const fn = template.findResources('AWS::Lambda::Function')[idOf(api.function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(fn.Properties.Environment.Variables.SAGA_OUTCOME_API_KEY_SECRETS).toEqual({ 'Fn::Join': ['', ['{"merchant":"', { Ref: keyId }, '"}']] });
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['NODE_OPTIONS', 'SAGA_DEFINITION_NAME', 'SAGA_OUTCOME_API_KEY_SECRETS', 'SAGA_SECRETS_MAX_AGE_SECONDS', 'SAGA_TABLE_NAME']);
+    const outputs = template.findOutputs('*') as Record<string, { Value: unknown }>;
+    expect(outputs.OutcomeApiUrl!.Value).toEqual({ 'Fn::GetAtt': [idOf(api.url), 'FunctionUrl'] });
+    expect(outputs.MerchantApiKeySecretArn!.Value).toEqual({ Ref: keyId });
+  });
+
+  it('no function carries a secret value in its environment', () => {
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: unknown } }>;
+    for (const [id, fn] of Object.entries(functions)) expect(JSON.stringify(fn.Properties.Environment ?? {}), id).not.toMatch(/resolve:secretsmanager|SecretString|Fn::GetAtt[^]*SecretString/);
+  });
+
   it('deploys no merchant notifier without a webhook URL, and says how to get one', () => {
     expect(stack.merchantNotifier).toBeUndefined();
     Annotations.fromStack(stack).hasInfo('/SagaReference', Match.stringLikeRegexp('merchantWebhookUrl'));
@@ -96,7 +117,7 @@ describe('reference stack with the merchant notifier (-c merchantWebhookUrl=…)
   app.node.setContext('merchantSigningSecretName', 'order-saga/merchant-signing');
   const { stack } = buildReferenceApp(app, { entries: stubEntries });
 
-  it('adds the notifier for the saga\'s terminal events, posting to the URL and signing with the named secret', () => {
+  it('adds the notifier for the saga\'s terminal events, posting to the URL and signing with the named secret, read at run time', () => {
     const notifier = stack.merchantNotifier!;
     expect(notifier).toBeDefined();
     const template = Template.fromStack(stack);
@@ -104,7 +125,10 @@ describe('reference stack with the merchant notifier (-c merchantWebhookUrl=…)
     const fn = template.findResources('AWS::Lambda::Function')[idOf(notifier.function)] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
     const endpoints = JSON.stringify(fn.Properties.Environment.Variables);
     expect(endpoints).toContain('https://merchant.example/hooks/orders');
-    expect(endpoints).toContain('resolve:secretsmanager:order-saga/merchant-signing');
+    // the secret's ARN (imported by name), never a dynamic reference that resolves its value into the configuration
+    expect(endpoints).toContain('\\"signingSecretId\\":\\"');
+    expect(endpoints).toContain(':secret:order-saga/merchant-signing');
+    expect(endpoints).not.toContain('resolve:secretsmanager');
   });
 
   it('still passes AwsSolutions and Serverless checks with zero unacknowledged findings', () => {
