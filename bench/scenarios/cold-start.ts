@@ -19,6 +19,17 @@ const SDK_USE: Readonly<Record<string, string>> = {
   '@aws-sdk/client-sqs': 'for the retry-later backoff (ChangeMessageVisibility on the record it hands back)',
 };
 
+/** Powertools observability utilities measured alone: bundle name → fixture. */
+const OBSERVABILITY: readonly (readonly [string, string])[] = [
+  ['powertools-logger', 'powertools-logger-handler.ts'],
+  ['powertools-metrics', 'powertools-metrics-handler.ts'],
+  ['powertools-tracer', 'powertools-tracer-handler.ts'],
+];
+
+/** Bytes of a bundle that come from @aws-lambda-powertools packages. */
+const powertoolsBytes = (b: { composition: Record<string, number> }) =>
+  Object.entries(b.composition).reduce((sum, [origin, bytes]) => (origin.startsWith('@aws-lambda-powertools/') ? sum + bytes : sum), 0);
+
 /** Participant entries of the reference app (each gets the ≤ 50 KB target), then the framework's. */
 const PARTICIPANTS = ['inventory', 'order', 'payment', 'points'];
 const FRAMEWORK = ['relay', 'tracker', 'reconciler'];
@@ -111,13 +122,16 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {
     if (existsSync(entry)) bundles.push(await bundle(f, 'framework', entry));
   }
   const powertools = await bundle('powertools-idempotency', 'baseline', join(ROOT, 'bench', 'fixtures', 'powertools-order-handler.ts'));
+  // What each Powertools observability utility costs on its own (the participants bundle Metrics only).
+  const utilities: Bundle[] = [];
+  for (const [name, fixture] of OBSERVABILITY) utilities.push(await bundle(name, 'baseline', join(ROOT, 'bench', 'fixtures', fixture)));
   const empty = await bundle('empty', 'baseline', join(ROOT, 'bench', 'fixtures', 'empty-handler.ts'));
   // "SDK only": the same AWS SDK packages our participant bundles import, and nothing else.
   const sdkModules = [...new Set(bundles.filter((b) => b.kind === 'participant').flatMap((b) => b.externals))];
   const sdkEntry = join(OUT, 'sdk-only-entry.mjs');
   writeFileSync(sdkEntry, `${sdkModules.map((m) => `import ${JSON.stringify(m)};`).join('\n')}\nexport const handler = async () => ({});\n`);
   const sdkOnly = await bundle('sdk-only', 'baseline', sdkEntry);
-  const all = [...bundles, powertools, sdkOnly, empty];
+  const all = [...bundles, powertools, ...utilities, sdkOnly, empty];
   // Init is timed for what has a target and its comparisons; tracker and reconciler get sizes only.
   const timedBundles = all.filter((b) => b.kind !== 'framework' || b.name === 'relay');
   ctx.progress(`  bundled ${all.length}: ${all.map((b) => `${b.name} ${kb(b.bytes)} KB`).join(', ')}`);
@@ -150,6 +164,12 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {
     figures.push(figure(`s5.init.${b.name}`, `${b.name} init above empty handler (median of ${measuredRuns})`, round(init(b.name) - emptyMs, 1), { unit: 'ms', ...(b.kind === 'participant' || b.name === 'relay' ? { target: { op: '<=' as const, value: 20 } } : {}) }));
   }
   figures.push(figure('s5.init.powertools', 'Powertools-idempotency handler init above empty', round(init(powertools.name) - emptyMs, 1), { unit: 'ms' }));
+  for (const u of utilities) {
+    const key = u.name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    figures.push(figure(`s5.size.${key}`, `${u.name} alone: bundle size (minified; gzip ${kb(u.gzipBytes)} KB)`, kb(u.bytes), { unit: 'KB' }));
+    figures.push(figure(`s5.init.${key}`, `${u.name} alone: init above empty`, round(init(u.name) - emptyMs, 1), { unit: 'ms' }));
+  }
+  figures.push(figure('s5.size.order.powertoolsShare', `Powertools (metrics + commons) inside the ${bundles.find((b) => b.name === 'order')?.name ?? 'order'} bundle`, kb(powertoolsBytes(bundles.find((b) => b.name === 'order') ?? bundles[0]!)), { unit: 'KB' }));
   figures.push(figure('s5.init.sdkOnly', 'AWS SDK packages alone (same imports) above empty', round(sdkMs - emptyMs, 1), { unit: 'ms' }));
   const order = bundles.find((b) => b.name === 'order') ?? bundles[0]!;
   const share = (b: Bundle, key: string) => Math.round((100 * (b.composition[key] ?? 0)) / b.bytes);
@@ -175,6 +195,7 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {
       `Init is the median time to import() the bundle in a fresh node (${measuredRuns} runs each, round-robin over the bundles, measured inside the child with performance.now()). Empty handler ${round(emptyMs, 1)} ms; the AWS SDK packages our participants import, alone, ${round(sdkMs - emptyMs, 1)} ms above it (${sdkModules.join(', ')}): that part is paid by any handler that talks to DynamoDB${extraSdk.length ? `; the Powertools handler imports all of them except ${extraSdk.join(', ')}` : ' — the Powertools handler imports the same ones'}. Ours above the SDK-only bundle: ${bundles.filter((b) => times.has(b.name)).map((b) => `${b.name} ${round(init(b.name) - sdkMs, 1)} ms`).join(', ')}.`,
       `Powertools-idempotency handler (bench/fixtures/powertools-order-handler.ts: the same order step, same zod validation, Powertools + DynamoDB persistence + EventBridge client), bundled the same way: ${kb(powertools.bytes)} KB, init ${round(init(powertools.name) - emptyMs, 1)} ms above empty. Its composition: ${top(powertools)}.`,
       'Both kinds of handler create their AWS clients on first invocation, not at import, so client construction is outside these figures for both.',
+      `Observability (bench/fixtures/powertools-{logger,metrics,tracer}-handler.ts, each utility alone, bundled the same way): ${utilities.map((u) => `${u.name} ${kb(u.bytes)} KB, init ${round(init(u.name) - emptyMs, 1)} ms above empty`).join('; ')}. The participants carry Powertools Metrics (${kb(powertoolsBytes(order))} KB of the ${order.name} bundle: @aws-lambda-powertools/metrics and commons) for their EMF lines; they log with the framework's JSON logger (lib/runtime/logging.ts, the same fields on every line) instead of Powertools Logger, and carry the X-Ray trace header through the outbox instead of bundling Powertools Tracer (aws-xray-sdk-core): docs/architecture.md "Observability" says why.`,
       ...(extraSdk.length
         ? [`Our participant bundles also import SDK clients the Powertools handler does not: ${extraSdk.map((m) => `${m}, ${SDK_USE[m] ?? 'with no known use in a participant (find the import that pulls it in)'}`).join('; ')}.`]
         : []),
