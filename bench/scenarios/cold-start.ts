@@ -26,9 +26,9 @@ const OBSERVABILITY: readonly (readonly [string, string])[] = [
   ['powertools-tracer', 'powertools-tracer-handler.ts'],
 ];
 
-/** Bytes of a bundle that come from @aws-lambda-powertools packages. */
+/** Bytes of a bundle that come from Powertools: its packages and the invoke store they bring. */
 const powertoolsBytes = (b: { composition: Record<string, number> }) =>
-  Object.entries(b.composition).reduce((sum, [origin, bytes]) => (origin.startsWith('@aws-lambda-powertools/') ? sum + bytes : sum), 0);
+  Object.entries(b.composition).reduce((sum, [origin, bytes]) => (origin.startsWith('@aws-lambda-powertools/') || origin === '@aws/lambda-invoke-store' ? sum + bytes : sum), 0);
 
 /** Participant entries of the reference app (each gets the ≤ 50 KB target), then the framework's. */
 const PARTICIPANTS = ['inventory', 'order', 'payment', 'points'];
@@ -169,7 +169,7 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {
     figures.push(figure(`s5.size.${key}`, `${u.name} alone: bundle size (minified; gzip ${kb(u.gzipBytes)} KB)`, kb(u.bytes), { unit: 'KB' }));
     figures.push(figure(`s5.init.${key}`, `${u.name} alone: init above empty`, round(init(u.name) - emptyMs, 1), { unit: 'ms' }));
   }
-  figures.push(figure('s5.size.order.powertoolsShare', `Powertools (metrics + commons) inside the ${bundles.find((b) => b.name === 'order')?.name ?? 'order'} bundle`, kb(powertoolsBytes(bundles.find((b) => b.name === 'order') ?? bundles[0]!)), { unit: 'KB' }));
+  figures.push(figure('s5.size.order.powertoolsShare', `Powertools (metrics, commons, invoke store) inside the ${bundles.find((b) => b.name === 'order')?.name ?? 'order'} bundle`, kb(powertoolsBytes(bundles.find((b) => b.name === 'order') ?? bundles[0]!)), { unit: 'KB' }));
   figures.push(figure('s5.init.sdkOnly', 'AWS SDK packages alone (same imports) above empty', round(sdkMs - emptyMs, 1), { unit: 'ms' }));
   const order = bundles.find((b) => b.name === 'order') ?? bundles[0]!;
   const share = (b: Bundle, key: string) => Math.round((100 * (b.composition[key] ?? 0)) / b.bytes);
@@ -195,7 +195,7 @@ export async function coldStart(ctx: BenchContext): Promise<ScenarioResult> {
       `Init is the median time to import() the bundle in a fresh node (${measuredRuns} runs each, round-robin over the bundles, measured inside the child with performance.now()). Empty handler ${round(emptyMs, 1)} ms; the AWS SDK packages our participants import, alone, ${round(sdkMs - emptyMs, 1)} ms above it (${sdkModules.join(', ')}): that part is paid by any handler that talks to DynamoDB${extraSdk.length ? `; the Powertools handler imports all of them except ${extraSdk.join(', ')}` : ' — the Powertools handler imports the same ones'}. Ours above the SDK-only bundle: ${bundles.filter((b) => times.has(b.name)).map((b) => `${b.name} ${round(init(b.name) - sdkMs, 1)} ms`).join(', ')}.`,
       `Powertools-idempotency handler (bench/fixtures/powertools-order-handler.ts: the same order step, same zod validation, Powertools + DynamoDB persistence + EventBridge client), bundled the same way: ${kb(powertools.bytes)} KB, init ${round(init(powertools.name) - emptyMs, 1)} ms above empty. Its composition: ${top(powertools)}.`,
       'Both kinds of handler create their AWS clients on first invocation, not at import, so client construction is outside these figures for both.',
-      `Observability (bench/fixtures/powertools-{logger,metrics,tracer}-handler.ts, each utility alone, bundled the same way): ${utilities.map((u) => `${u.name} ${kb(u.bytes)} KB, init ${round(init(u.name) - emptyMs, 1)} ms above empty`).join('; ')}. The participants carry Powertools Metrics (${kb(powertoolsBytes(order))} KB of the ${order.name} bundle: @aws-lambda-powertools/metrics and commons) for their EMF lines; they log with the framework's JSON logger (lib/runtime/logging.ts, the same fields on every line) instead of Powertools Logger, and carry the X-Ray trace header through the outbox instead of bundling Powertools Tracer (aws-xray-sdk-core): docs/architecture.md "Observability" says why.`,
+      `Observability (bench/fixtures/powertools-{logger,metrics,tracer}-handler.ts, each utility alone, bundled the same way): ${utilities.map((u) => `${u.name} ${kb(u.bytes)} KB, init ${round(init(u.name) - emptyMs, 1)} ms above empty`).join('; ')}. The participants carry Powertools Metrics (${kb(powertoolsBytes(order))} KB of the ${order.name} bundle: @aws-lambda-powertools/metrics, commons and @aws/lambda-invoke-store) for their EMF lines; they log with the framework's JSON logger (lib/runtime/logging.ts, the same fields on every line) instead of Powertools Logger, and carry the X-Ray trace header through the outbox instead of bundling Powertools Tracer (aws-xray-sdk-core): docs/architecture.md "Observability" says why.`,
       ...(extraSdk.length
         ? [`Our participant bundles also import SDK clients the Powertools handler does not: ${extraSdk.map((m) => `${m}, ${SDK_USE[m] ?? 'with no known use in a participant (find the import that pulls it in)'}`).join('; ')}.`]
         : []),
