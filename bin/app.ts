@@ -75,7 +75,8 @@ export const SHARED_SECRET_ROTATION_ACKNOWLEDGEMENT = {
 
 /**
  * The order saga: choreography (bus, table, relay, tracker, reconciler), its participants, an
- * alarm topic, and — given a merchant webhook URL — the merchant's best-effort notifier.
+ * alarm topic, the outcome query API for the merchant (its key in Secrets Manager), and — given a
+ * merchant webhook URL — the merchant's best-effort notifier, signing with a secret it reads at run time.
  */
 export class SagaReferenceStack extends Stack {
   readonly choreography: Choreography;
