@@ -106,6 +106,32 @@ export function contextual(logger: Logger): Logger {
 }
 const CONTEXTUAL = Symbol('saga.contextualLogger');
 
+/** A logger with one method per level taking a message and an object of keys — Powertools Logger's shape. */
+export interface LevelMethodsLogger {
+  debug(message: string, attributes: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+/**
+ * Adapts a logger with one method per level (Powertools Logger, pino-like loggers) to the
+ * framework's `Logger`, for the handlers' `logger` dependency; the handlers make it contextual, so
+ * its lines carry the saga's ids too. The framework does not bundle Powertools Logger itself
+ * (docs/architecture.md, "Observability").
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * const deps = { ...participantDepsFromEnv(orderSaga, 'inventory'), logger: levelMethodsLogger(new Logger({ serviceName: 'inventory' })) };
+ * export const handler = createParticipantHandler(orderSaga, 'inventory', inventorySteps, deps);
+ * ```
+ */
+export function levelMethodsLogger(target: LevelMethodsLogger): Logger {
+  // String keys only (Object.entries skips symbols): the context's trace header stays out.
+  return { log: (level, message, fields = {}) => target[level](message, Object.fromEntries(Object.entries(fields))) };
+}
+
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface JsonLoggerOptions {

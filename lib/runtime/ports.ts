@@ -30,7 +30,7 @@ export interface Logger {
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 // The JSON logger and its log context (request id, trace id, the saga's ids on every line).
-export { contextual, currentLogFields, jsonLogger, withLogFields, type JsonLoggerOptions } from './logging.js';
+export { contextual, currentLogFields, jsonLogger, levelMethodsLogger, withLogFields, type JsonLoggerOptions, type LevelMethodsLogger } from './logging.js';
 export const silentLogger: Logger = { log: () => undefined };
 
 export { METRIC, METRICS_NAMESPACE, type MetricName } from '../core/metrics.js';

@@ -1,10 +1,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAIN_SKU, orderSaga, referenceParticipants, SCARCE_SKU, seedStock } from '../../lib/cli/reference-app.js';
 import { outboxPartition } from '../../lib/core/keys.js';
 import { participantNames } from '../../lib/core/model.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
-import { jsonLogger } from '../../lib/runtime/logging.js';
+import { jsonLogger, levelMethodsLogger } from '../../lib/runtime/logging.js';
 import { InMemoryMetrics } from '../../lib/runtime/ports.js';
 import { createReconcilerHandler } from '../../lib/runtime/reconciler.js';
 
@@ -113,5 +114,25 @@ describe('structured logs that follow a saga', () => {
     }
     expect(rows.length).toBeGreaterThan(3);
     for (const row of rows) expect(row.traceHeader, `trace header of ${String(row.type)}`).toBe(TRACE);
+  });
+
+  it('gives a Powertools Logger passed in the deps the same saga ids on every line', async () => {
+    // GIVEN the local cloud logging through Powertools Logger (adapted), stdout captured
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    let sagaId: string;
+    try {
+      const cloud = await startCloud(levelMethodsLogger(new PowertoolsLogger({ serviceName: 'order-saga', logLevel: 'DEBUG' })));
+      // WHEN a saga runs
+      sagaId = (await cloud.startSaga({ orderId: 'o-5', customerId: 'c-5', sku: MAIN_SKU, quantity: 1, amountCents: 1_000 })).sagaId;
+      await cloud.runUntilQuiet();
+    } finally {
+      spy.mockRestore();
+    }
+    // THEN Powertools wrote the lines, each with its own timestamp and level and our context
+    const lines = written.flatMap((w) => w.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);
+    const steps = lines.filter((l) => l.message === 'step handled');
+    expect(steps.length).toBeGreaterThan(2);
+    for (const l of steps) expect(l).toMatchObject({ level: 'DEBUG', service: 'order-saga', saga: orderSaga.name, sagaId, participant: expect.any(String), step: expect.any(String), eventId: expect.any(String), requestId: expect.stringMatching(/^local-/), timestamp: expect.any(String) });
   });
 });
