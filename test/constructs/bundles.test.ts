@@ -59,6 +59,9 @@ describe('Lambda bundles', () => {
     expect(externals.has('@aws-sdk/client-secrets-manager'), name).toBe(name === 'notifier' || name === 'outcomeApi');
     const bundled = Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs)[0]!]!.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path);
     expect(bundled.some((i) => i.includes('@aws-lambda-powertools/parameters')), name).toBe(name === 'notifier' || name === 'outcomeApi');
+    // EMF through Powertools Metrics in every function that counts; Powertools Logger and Tracer (aws-xray-sdk-core) in none (docs/architecture.md, "Observability").
+    expect(bundled.some((i) => i.includes('@aws-lambda-powertools/metrics')), name).toBe(name !== 'outcomeApi'); // the outcome API counts nothing
+    expect(bundled.filter((i) => /aws-xray-sdk-core|@aws-lambda-powertools\/(logger|tracer)\//.test(i)), name).toEqual([]);
   });
 
   it('the check does catch construct code in a bundle (control)', async () => {
