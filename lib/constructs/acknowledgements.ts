@@ -11,8 +11,14 @@ export const ACKNOWLEDGEMENTS = {
   xrayWildcard: {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource "*" (added by Tracing.ACTIVE): X-Ray does not support resource-level permissions. ' +
-      'Every DynamoDB, SQS and EventBridge statement names its resource (tests assert it).',
+      'This policy holds only xray:PutTraceSegments and xray:PutTelemetryRecords on Resource "*": X-Ray does not support resource-level permissions, and both only write trace data. ' +
+      "Acknowledged on this policy alone, so a wildcard added to the role's other policies is still reported.",
+  },
+  listStreamsWildcard: {
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'This policy holds only dynamodb:ListStreams on Resource "*": the action supports no resource-level permission, Lambda requires it for a DynamoDB stream event source mapping, ' +
+      'and it returns stream ARNs only (no records, no items). Every other stream action names the stream.',
   },
   deadLetterQueueHasNoRedrive: {
     id: 'Serverless-SQSRedrivePolicy',

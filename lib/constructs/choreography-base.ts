@@ -7,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
 import { INITIATOR, ownPrefix, sagaKey, type AnySagaDefinition } from '../core/index.js';
 import { SagaConstructError } from './errors.js';
+import type { SagaDataProtection } from './protection.js';
 import { SAGA_METRIC, sagaMetric } from './monitoring.js';
 import { SagaParticipant, type SagaParticipantOptions } from './participant.js';
 import { END_MARKER_ACTIONS, OPERATOR_READ_ACTIONS, OPERATOR_READ_PATTERNS, OPERATOR_WRITE_ACTIONS, OPERATOR_WRITE_PATTERNS, grantOwnItems } from './permissions.js';
@@ -30,6 +31,11 @@ export interface IChoreography extends IConstruct {
   readonly table: dynamodb.ITable;
   /** Where alarms are sent. @default no alarm actions */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Removal policy and customer-managed key that every construct of the choreography applies to
+   * its DLQs, queues and log groups (participants and notifiers too). @default RETAIN, AWS-managed encryption
+   */
+  readonly protection?: SagaDataProtection;
   /** Creates a {@link SagaParticipant} for `participant` in this choreography. */
   addParticipant(participant: string, options: SagaParticipantOptions): SagaParticipant;
   /** Lets a principal start sagas: write `initiator#` items (the start event's outbox row). */
@@ -66,6 +72,7 @@ export abstract class ChoreographyBase extends Construct implements IChoreograph
   abstract readonly eventBus: events.IEventBus;
   abstract readonly table: dynamodb.ITable;
   abstract readonly alarmTopic?: sns.ITopic;
+  abstract readonly protection?: SagaDataProtection;
   private readonly participants = new Map<string, SagaParticipant>();
   /** Principals given {@link grantOperator}: participants added later grant them their queues too. */
   private readonly operators: iam.IGrantable[] = [];

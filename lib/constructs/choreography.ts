@@ -2,6 +2,7 @@ import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,7 +10,9 @@ import type { Construct } from 'constructs';
 import type { AnySagaDefinition } from '../core/index.js';
 import { ChoreographyBase } from './choreography-base.js';
 import { ImportedChoreography, type ChoreographyAttributes } from './imported-choreography.js';
-import { ChoreographyDashboard } from './monitoring.js';
+import { restrictSagaSources } from './bus-policy.js';
+import { SagaDashboard } from './dashboard.js';
+import type { SagaDataProtection } from './protection.js';
 import type { SagaParticipant } from './participant.js';
 import { definitionModulePath, frameworkEntryFile, type FrameworkFunction } from './framework-entries.js';
 import { SagaReconciler } from './reconciler.js';
@@ -36,8 +39,26 @@ export interface ChoreographyProps {
    * `open-sagas` index). @default a new table
    */
   readonly table?: dynamodb.ITable;
-  /** What happens to the table when the stack is deleted. @default RemovalPolicy.RETAIN */
+  /**
+   * What a stack deletion does to the data and the evidence: the table, every dead-letter queue and
+   * every log group of the choreography and its participants. @default RemovalPolicy.RETAIN
+   */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * DynamoDB deletion protection on the table this construct creates: nobody (CloudFormation
+   * included) can delete it until it is turned off. Turn it off for short-lived test stacks.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * A customer-managed KMS key for the table, the queues, the bus and the log groups this
+   * construct and its participants create (a given `table` or `eventBus` keeps its own
+   * encryption). Functions get only the key actions their data access needs. With a key defined
+   * in this app (`kms.Key`) the key policy is extended for CloudWatch Logs and EventBridge; for an
+   * imported key, add those statements to its policy yourself (docs/deploy.md).
+   * @default AWS-managed encryption
+   */
+  readonly encryptionKey?: kms.IKey;
   /** Stream records per relay invocation (1–10000). @default 100 */
   readonly relayBatchSize?: number;
   /** Retries of a failing stream batch before it goes to the on-failure queue (0–10000). @default 5 */
@@ -140,11 +161,12 @@ export class Choreography extends ChoreographyBase {
   readonly eventBus: events.IEventBus;
   readonly table: dynamodb.ITable;
   readonly alarmTopic?: sns.ITopic;
+  readonly protection: SagaDataProtection;
   readonly relay: OutboxRelay;
   readonly tracker: SagaTracker;
   readonly reconciler: SagaReconciler;
   /** @default undefined when `dashboard: false` */
-  readonly dashboard?: ChoreographyDashboard;
+  readonly dashboard?: SagaDashboard;
 
   constructor(scope: Construct, id: string, props: ChoreographyProps) {
     super(scope, id);
@@ -157,9 +179,10 @@ export class Choreography extends ChoreographyBase {
     const entry = (given: string | undefined, fn: FrameworkFunction): string => given ?? frameworkEntryFile(this, def, fn, definitionModulePath(this, def, props.definitionModule));
     const tuning = this.resolveTuning(props);
 
+    this.protection = { removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN, encryptionKey: props.encryptionKey };
     if (props.table) checkExistingTable(this, props.table, true);
-    this.table = props.table ?? createSagaTable(this, 'Table', props.removalPolicy ?? RemovalPolicy.RETAIN);
-    this.eventBus = props.eventBus ?? new events.EventBus(this, 'Bus', { description: `saga ${def.name} events` });
+    this.table = props.table ?? createSagaTable(this, 'Table', { protection: this.protection, deletionProtection: props.deletionProtection ?? true });
+    this.eventBus = props.eventBus ?? new events.EventBus(this, 'Bus', { description: `saga ${def.name} events`, kmsKey: props.encryptionKey });
 
     const common = {
       definition: def,
@@ -168,6 +191,7 @@ export class Choreography extends ChoreographyBase {
       tracing: props.tracing ?? lambda.Tracing.ACTIVE,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       alarmTopic: props.alarmTopic,
+      protection: this.protection,
     };
     this.relay = new OutboxRelay(this, 'Relay', {
       ...common,
@@ -182,6 +206,8 @@ export class Choreography extends ChoreographyBase {
       memorySize: props.relayMemorySize ?? 512,
       iteratorAgeAlarmThreshold: props.relayIteratorAgeAlarmThreshold ?? Duration.minutes(5),
     });
+    // Sagas are started through the outbox (grantStart writes initiator# rows), so the relay is the only publisher.
+    restrictSagaSources(this, this.eventBus, def, [this.relay.role.roleArn]);
     this.tracker = new SagaTracker(this, 'Tracker', {
       ...common,
       eventBus: this.eventBus,
@@ -202,13 +228,7 @@ export class Choreography extends ChoreographyBase {
       memorySize: 512,
     });
     if (props.dashboard ?? true) {
-      this.dashboard = new ChoreographyDashboard(this, 'Dashboard', {
-        definition: def,
-        relayIteratorAge: this.relay.metricIteratorAge(),
-        relayErrors: this.relay.function.metricErrors({ period: Duration.minutes(1) }),
-        relayFailureQueue: this.relay.failureQueue,
-        trackerDeadLetterQueue: this.tracker.deadLetterQueue,
-      });
+      this.dashboard = new SagaDashboard(this, 'Dashboard', { choreography: this });
     }
   }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,6 +10,10 @@ import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements.js';
 import { bundlingRoot } from './bundling-root.js';
 import { SagaConstructError } from './errors.js';
+import { KEY_WRITE_ACTIONS, allowLogsToUseKey, grantKey, removalPolicyOf, type SagaDataProtection } from './protection.js';
+
+/** What X-Ray tracing needs; X-Ray has no resource-level permissions, hence `Resource: "*"`. */
+export const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
 
 /**
  * The newest Node.js runtime aws-cdk-lib 2.276 offers (cdk-nag's LambdaLatestVersion rule checks
@@ -40,12 +44,17 @@ export interface SagaFunctionOptions {
   readonly depsLockFilePath?: string;
   /** Async-invocation dead-letter queue (only for functions invoked asynchronously). @default none */
   readonly deadLetterQueue?: sqs.IQueue;
+  /** Removal policy and key of the log group (and the key of the async DLQ). @default RETAIN, CloudWatch Logs default encryption */
+  readonly protection?: SagaDataProtection;
 }
 
 /**
  * A bundled Node.js function with its own role and log group. The role starts empty except for
  * writing to its own log group (no AWS managed policy); every other permission is granted
- * explicitly by the construct that owns the function.
+ * explicitly by the construct that owns the function. The X-Ray permissions (which can only name
+ * `Resource: "*"`) live in a policy of their own, {@link SagaFunction.tracingPolicy}, and only that
+ * policy carries the cdk-nag acknowledgement: a wildcard statement added to the role later is
+ * still reported.
  *
  * @example
  * ```ts
@@ -60,6 +69,8 @@ export class SagaFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The X-Ray statement, alone in its policy. @default undefined when tracing is disabled */
+  readonly tracingPolicy?: iam.Policy;
 
   constructor(scope: Construct, id: string, options: SagaFunctionOptions) {
     super(scope, id);
@@ -73,9 +84,12 @@ export class SagaFunction extends Construct {
     }
     // From the entry, not the working directory: the consumer's lock file, whichever it is, or none.
     const root = options.projectRoot === undefined && options.depsLockFilePath === undefined ? bundlingRoot(entry) : undefined;
+    const key = options.protection?.encryptionKey;
+    if (key) allowLogsToUseKey(this, key);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: options.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: removalPolicyOf(options.protection),
+      encryptionKey: key,
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -93,7 +107,8 @@ export class SagaFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: options.tracing,
+      // Not `tracing`: Function would add the X-Ray statement to the role's default policy, where
+      // acknowledging its "*" would acknowledge every other "*" added to the role too.
       deadLetterQueue: options.deadLetterQueue,
       projectRoot: options.projectRoot ?? root?.projectRoot,
       depsLockFilePath: options.depsLockFilePath ?? root?.depsLockFilePath,
@@ -109,6 +124,17 @@ export class SagaFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
       },
     });
-    if (options.tracing !== lambda.Tracing.DISABLED) acknowledge(this.role, 'xrayWildcard');
+    if (options.tracing !== lambda.Tracing.DISABLED) {
+      this.tracingPolicy = new iam.Policy(this, 'TracingPolicy', {
+        roles: [this.role],
+        statements: [new iam.PolicyStatement({ actions: [...XRAY_ACTIONS], resources: ['*'] })],
+      });
+      acknowledge(this.tracingPolicy, 'xrayWildcard');
+      (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: options.tracing };
+      // Lambda checks the role's X-Ray permissions when the function is created with tracing on.
+      this.function.node.addDependency(this.tracingPolicy);
+    }
+    // Lambda sends failed async invocations to the DLQ with the function's role (it grants SendMessage itself).
+    if (options.deadLetterQueue) grantKey(this.role, options.deadLetterQueue.encryptionMasterKey, KEY_WRITE_ACTIONS);
   }
 }

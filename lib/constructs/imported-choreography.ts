@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { AnySagaDefinition } from '../core/index.js';
 import { ChoreographyBase } from './choreography-base.js';
 import { SagaConstructError } from './errors.js';
+import type { SagaDataProtection } from './protection.js';
 import { checkExistingTable } from './table.js';
 import { checkDefinitionShape } from './validation.js';
 import { verifyForSynth } from './verification.js';
@@ -27,6 +28,11 @@ export interface ChoreographyAttributes {
   readonly tableStreamArn?: string;
   /** Where participants' alarms are sent. @default no alarm actions */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * The shared stack's removal policy and key, for the DLQs, queues and log groups of the
+   * participants added here (pass the same key the shared stack uses). @default RETAIN, AWS-managed encryption
+   */
+  readonly protection?: SagaDataProtection;
 }
 
 /**
@@ -45,6 +51,7 @@ export class ImportedChoreography extends ChoreographyBase {
   readonly eventBus: events.IEventBus;
   readonly table: dynamodb.ITable;
   readonly alarmTopic?: sns.ITopic;
+  readonly protection?: SagaDataProtection;
 
   constructor(scope: Construct, id: string, attrs: ChoreographyAttributes) {
     super(scope, id);
@@ -52,8 +59,9 @@ export class ImportedChoreography extends ChoreographyBase {
     verifyForSynth(this, this.definition);
     this.definitionModule = attrs.definitionModule;
     this.alarmTopic = attrs.alarmTopic;
-    this.eventBus = this.resolveBus(attrs);
+    this.protection = attrs.protection;
     this.table = this.resolveTable(attrs);
+    this.eventBus = this.resolveBus(attrs);
   }
 
   private exactlyOne(name: string, given: Record<string, unknown>): void {
@@ -78,6 +86,6 @@ export class ImportedChoreography extends ChoreographyBase {
       checkExistingTable(this, attrs.table, false);
       return attrs.table;
     }
-    return dynamodb.Table.fromTableAttributes(this, 'Table', { tableArn: attrs.tableArn, tableStreamArn: attrs.tableStreamArn });
+    return dynamodb.Table.fromTableAttributes(this, 'Table', { tableArn: attrs.tableArn, tableStreamArn: attrs.tableStreamArn, encryptionKey: attrs.protection?.encryptionKey });
   }
 }

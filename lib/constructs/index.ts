@@ -1,6 +1,8 @@
 export * from './acknowledgements.js';
+export * from './bus-policy.js';
 export * from './choreography.js';
 export * from './choreography-base.js';
+export * from './dashboard.js';
 export * from './errors.js';
 export * from './function.js';
 export * from './imported-choreography.js';
@@ -9,6 +11,7 @@ export * from './notifier.js';
 export * from './outcome-api.js';
 export * from './participant.js';
 export * from './permissions.js';
+export * from './protection.js';
 export * from './reconciler.js';
 export * from './relay.js';
 export * from './tracker.js';

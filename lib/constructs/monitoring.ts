@@ -1,9 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, type AnySagaDefinition } from '../core/index.js';
-import { metricQueueDepth } from './queues.js';
 
 /** The saga metrics the constructs chart and alarm on; names come from `METRIC` in lib/core/metrics.ts. */
 export { METRICS_NAMESPACE };
@@ -23,6 +20,11 @@ export const SAGA_METRIC = {
   eventsRepublished: METRIC.eventsRepublished,
   /** Reconciler: messages in a participant's DLQ, visible or in flight (dimensions Saga, Participant). */
   deadLetterMessages: METRIC.deadLetters,
+  /** Participant: failed attempts retried later (backoff). */
+  stepRetries: METRIC.retries,
+  /** Reconciler: discrepancies its checks found, and repairs it made. */
+  discrepancies: METRIC.discrepancies,
+  repairs: METRIC.repairs,
 } as const;
 export type SagaMetricName = (typeof SAGA_METRIC)[keyof typeof SAGA_METRIC];
 
@@ -53,79 +55,4 @@ export function sagaMetricSearch(def: Pick<AnySagaDefinition, 'name'>, metricNam
     label,
     period: Duration.minutes(5),
   });
-}
-
-export interface ChoreographyDashboardProps {
-  readonly definition: AnySagaDefinition;
-  readonly relayIteratorAge: cloudwatch.IMetric;
-  readonly relayErrors: cloudwatch.IMetric;
-  readonly relayFailureQueue: sqs.IQueue;
-  readonly trackerDeadLetterQueue: sqs.IQueue;
-}
-
-/**
- * One dashboard per choreography: saga flow (events published, steps, compensations, rejections),
- * relay health (iterator age, errors, failed stream batches) and dead letters per consumer.
- * Participants added later in the same stack append their DLQ depth through {@link addDeadLetterQueue}.
- * Created by {@link Choreography} unless `dashboard: false`.
- *
- * @example
- * ```ts
- * const { dashboard } = new Choreography(stack, 'Order', { definition: orderSaga });
- * dashboard?.addDeadLetterQueue('legacy-billing', billingDlq);
- * ```
- */
-export class ChoreographyDashboard extends Construct {
-  readonly dashboard: cloudwatch.Dashboard;
-  private readonly deadLetters: cloudwatch.GraphWidget;
-
-  constructor(scope: Construct, id: string, props: ChoreographyDashboardProps) {
-    super(scope, id);
-    const def = props.definition;
-    this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
-      defaultInterval: Duration.hours(3),
-    });
-    this.deadLetters = new cloudwatch.GraphWidget({
-      title: 'Dead letters (messages visible)',
-      width: 12,
-      left: [metricQueueDepth(props.trackerDeadLetterQueue, { label: 'tracker' }), metricQueueDepth(props.relayFailureQueue, { label: 'relay (failed stream batches)' })],
-    });
-    this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: `# Saga \`${def.name}\` v${def.version}`, width: 24, height: 1 }),
-      new cloudwatch.GraphWidget({
-        title: 'Saga flow',
-        width: 12,
-        left: [
-          sagaMetricSearch(def, SAGA_METRIC.eventsPublished, 'events published'),
-          sagaMetricSearch(def, SAGA_METRIC.stepsCommitted, 'steps committed'),
-        ],
-        right: [
-          sagaMetricSearch(def, SAGA_METRIC.compensations, 'compensations'),
-          sagaMetricSearch(def, SAGA_METRIC.rejections, 'rejections'),
-        ],
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Outbox relay',
-        width: 12,
-        left: [props.relayIteratorAge],
-        right: [props.relayErrors, sagaMetricSearch(def, SAGA_METRIC.publishFailures, 'publish failures')],
-      }),
-      this.deadLetters,
-      new cloudwatch.GraphWidget({
-        title: 'Recovery (reconciler)',
-        width: 12,
-        left: [
-          sagaMetricSearch(def, SAGA_METRIC.sagasTimedOut, 'sagas timed out'),
-          sagaMetricSearch(def, SAGA_METRIC.eventsRepublished, 'events republished'),
-          sagaMetricSearch(def, SAGA_METRIC.lastAttemptFailures, 'last-attempt failures'),
-        ],
-        right: [sagaMetricSearch(def, SAGA_METRIC.sagasFlagged, 'sagas flagged')],
-      }),
-    );
-  }
-
-  /** Adds a consumer's DLQ depth to the dead-letters graph. */
-  addDeadLetterQueue(label: string, queue: sqs.IQueue): void {
-    this.deadLetters.addLeftMetric(metricQueueDepth(queue, { label }));
-  }
 }

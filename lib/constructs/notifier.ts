@@ -150,14 +150,15 @@ export class SagaNotifier extends Construct {
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       ...(props.projectRoot ? { projectRoot: props.projectRoot } : {}),
       ...(props.depsLockFilePath ? { depsLockFilePath: props.depsLockFilePath } : {}),
+      protection: choreography.protection,
     };
     const generated = (fn: 'notifier' | 'outcomeApi'): string => frameworkEntryFile(this, def, fn, definitionModulePath(this, def, props.definitionModule ?? choreography.definitionModule));
     const stack = Stack.of(this);
 
-    const work = new WorkQueue(this, 'Inbox', { visibilityTimeout: Duration.seconds(tuning.timeout.toSeconds() * 6), maxReceiveCount: 5 });
+    const work = new WorkQueue(this, 'Inbox', { visibilityTimeout: Duration.seconds(tuning.timeout.toSeconds() * 6), maxReceiveCount: 5, protection: choreography.protection });
     this.queue = work.queue;
     this.deadLetterQueue = work.deadLetterQueue;
-    this.sweepDeadLetterQueue = createDeadLetterQueue(this, 'SweepDeadLetterQueue');
+    this.sweepDeadLetterQueue = createDeadLetterQueue(this, 'SweepDeadLetterQueue', choreography.protection);
 
     // Secret ARNs only: the signing secrets' values never reach the function's configuration.
     const endpoints = props.endpoints.map((e) => ({ id: e.id, url: e.url, ...(e.signingSecret ? { signingSecretId: e.signingSecret.secretArn } : { unsigned: true }), ...(e.events ? { events: [...e.events] } : {}) }));

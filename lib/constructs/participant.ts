@@ -15,6 +15,7 @@ import { acknowledge } from './acknowledgements.js';
 import { SagaFunction } from './function.js';
 import { toEventPattern } from './patterns.js';
 import { OPERATOR_DEAD_LETTER_QUEUE_ACTIONS, OPERATOR_QUEUE_ACTIONS } from './permissions.js';
+import { KEY_WRITE_ACTIONS, grantKey } from './protection.js';
 import { WorkQueue, deadLetterAlarm, metricQueueDepth } from './queues.js';
 import { checkDuration, checkInteger, checkParticipant, checkWholeSeconds } from './validation.js';
 
@@ -118,7 +119,7 @@ export class SagaParticipant extends Construct {
     this.participant = participant;
     this.choreography = choreography;
 
-    const work = new WorkQueue(this, 'Inbox', { visibilityTimeout, maxReceiveCount });
+    const work = new WorkQueue(this, 'Inbox', { visibilityTimeout, maxReceiveCount, protection: choreography.protection });
     this.queue = work.queue;
     this.deadLetterQueue = work.deadLetterQueue;
 
@@ -132,6 +133,7 @@ export class SagaParticipant extends Construct {
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       projectRoot: props.projectRoot,
       depsLockFilePath: props.depsLockFilePath,
+      protection: choreography.protection,
       environment: {
         ...props.environment,
         [ENV.TABLE_NAME]: choreography.table.tableName,
@@ -183,6 +185,8 @@ export class SagaParticipant extends Construct {
    * every participant it lists, together with the table permissions.
    */
   grantOperator(grantee: iam.IGrantable): iam.Grant {
+    // `dlq list` reads dead letters (decrypt); `retry` sends to the work queue (encrypt).
+    grantKey(grantee, this.deadLetterQueue.encryptionMasterKey, KEY_WRITE_ACTIONS);
     return this.deadLetterQueue.grant(grantee, ...OPERATOR_DEAD_LETTER_QUEUE_ACTIONS).combine(this.queue.grant(grantee, ...OPERATOR_QUEUE_ACTIONS));
   }
 

@@ -1,5 +1,6 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, grantKey } from './protection.js';
 import { KEY, RECONCILER, failureKey, outboxPartition, rejectionKey, sagaKey, stepKey } from '../core/index.js';
 
 /**
@@ -29,7 +30,8 @@ export function leadingKeysCondition(patterns: readonly string[]): Record<string
 
 /**
  * Grants `actions` on the table's items whose partition key matches one of `patterns`
- * (e.g. `inventory#*`). The resource is the table ARN only: no index, no wildcard.
+ * (e.g. `inventory#*`). The resource is the table ARN only: no index, no wildcard. A table
+ * encrypted with a customer-managed key also grants the key actions reading (or writing) needs.
  */
 export function grantOwnItems(
   grantee: iam.IGrantable,
@@ -37,12 +39,22 @@ export function grantOwnItems(
   patterns: readonly string[],
   actions: readonly string[] = OWN_ITEM_ACTIONS,
 ): iam.Grant {
+  grantTableKey(grantee, table, actions);
   return iam.Grant.addToPrincipal({
     grantee,
     actions: [...actions],
     resourceArns: [table.tableArn],
     conditions: leadingKeysCondition(patterns),
   });
+}
+
+// ConditionCheckItem only reads (the end marker), so it needs no encrypt.
+const WRITES: ReadonlySet<string> = new Set(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
+
+/** The table key's actions for DynamoDB `actions`: read actions (decrypt), or write actions too when one of them writes. */
+export function grantTableKey(grantee: iam.IGrantable, table: dynamodb.ITable, actions: readonly string[]): void {
+  const writes = actions.some((a) => WRITES.has(a));
+  grantKey(grantee, table.encryptionKey, writes ? KEY_WRITE_ACTIONS : KEY_READ_ACTIONS);
 }
 
 /** ARN of the reconciler's open-sagas index (named, not `index/*`). */

@@ -5,19 +5,28 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements.js';
+import { removalPolicyOf, type SagaDataProtection } from './protection.js';
 
 /** How long dead letters are kept: the SQS maximum, so an operator has two weeks to redrive. */
 export const DLQ_RETENTION = Duration.days(14);
 
-/** Encrypted (SSE-SQS), SSL-only queue settings every queue of the framework uses. */
-const SECURE_QUEUE: Pick<sqs.QueueProps, 'encryption' | 'enforceSSL'> = {
-  encryption: sqs.QueueEncryption.SQS_MANAGED,
-  enforceSSL: true,
-};
+/**
+ * Encrypted, SSL-only queue settings every queue of the framework uses: SSE-SQS, or the
+ * choreography's customer-managed key when it has one.
+ */
+function secureQueue(protection: SagaDataProtection | undefined): Pick<sqs.QueueProps, 'encryption' | 'encryptionMasterKey' | 'enforceSSL'> {
+  const key = protection?.encryptionKey;
+  return key
+    ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true }
+    : { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true };
+}
 
-/** A dead-letter queue: encrypted, SSL-only, 14 days retention. */
-export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, { ...SECURE_QUEUE, retentionPeriod: DLQ_RETENTION });
+/**
+ * A dead-letter queue: encrypted, SSL-only, 14 days retention, and kept when the stack is deleted
+ * unless the removal policy says otherwise (its messages are saga steps a person still has to handle).
+ */
+export function createDeadLetterQueue(scope: Construct, id: string, protection?: SagaDataProtection): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, { ...secureQueue(protection), retentionPeriod: DLQ_RETENTION, removalPolicy: removalPolicyOf(protection) });
   acknowledge(queue, 'deadLetterQueueHasNoRedrive');
   return queue;
 }
@@ -27,6 +36,8 @@ export interface WorkQueueProps {
   readonly visibilityTimeout: Duration;
   /** Receives before a message moves to the DLQ. */
   readonly maxReceiveCount: number;
+  /** Removal policy of the DLQ and the key of both queues. @default RETAIN, SSE-SQS */
+  readonly protection?: SagaDataProtection;
 }
 
 /**
@@ -40,9 +51,9 @@ export class WorkQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
-    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue', props.protection);
     this.queue = new sqs.Queue(this, 'Queue', {
-      ...SECURE_QUEUE,
+      ...secureQueue(props.protection),
       visibilityTimeout: props.visibilityTimeout,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
     });

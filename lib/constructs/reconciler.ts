@@ -12,7 +12,8 @@ import { Construct } from 'constructs';
 import { ENV, RECONCILER, UNPUBLISHED_PARTITION, ownPrefix, sagaKey, type AnySagaDefinition } from '../core/index.js';
 import { SagaFunction } from './function.js';
 import { METRICS_NAMESPACE, SAGA_METRIC, sagaMetric } from './monitoring.js';
-import { ITEM_READ_ACTIONS, ITEM_WRITE_ACTIONS, grantOwnItems, leadingKeysCondition, openIndexArn } from './permissions.js';
+import { ITEM_READ_ACTIONS, ITEM_WRITE_ACTIONS, grantOwnItems, grantTableKey, leadingKeysCondition, openIndexArn } from './permissions.js';
+import type { SagaDataProtection } from './protection.js';
 import { createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
 
 /** Internal props of the reconciler; users set them through `ChoreographyProps`. */
@@ -32,6 +33,8 @@ export interface SagaReconcilerProps {
   readonly stalledChecks: number;
   readonly timeout: Duration;
   readonly memorySize: number;
+  /** @default RETAIN, AWS-managed encryption */
+  readonly protection?: SagaDataProtection;
   /** @default the entry's project (SagaFunction) */
   readonly projectRoot?: string;
   /** @default the entry's project's lock file (SagaFunction) */
@@ -81,12 +84,16 @@ export class SagaReconciler extends Construct {
   /** Async-invocation DLQ of the function and DLQ of the schedule target. */
   readonly deadLetterQueue: sqs.Queue;
   readonly schedule: events.Rule;
-  /** Errors, its own DLQ, `SagasFlagged`, and one dead-letter alarm per participant added so far. */
+  /**
+   * Errors, its own DLQ and `SagasFlagged`. Participants' DLQs are alarmed by the participants
+   * (SQS depth), not here: one alarm per DLQ, so one incident pages once.
+   */
   readonly alarms: cloudwatch.Alarm[];
   /** Alarm when a saga is flagged failed-needs-attention (`SagasFlagged` ≥ 1). */
   readonly flaggedAlarm: cloudwatch.Alarm;
   private readonly dlqUrls: Record<string, string> = {};
   private readonly tableArn: string;
+  private readonly table: dynamodb.ITable;
   private readonly definitionName: string;
   private readonly alarmTopic?: sns.ITopic;
   /** Period of the alarms on the reconciler's own metrics: at least one run per period. */
@@ -96,10 +103,11 @@ export class SagaReconciler extends Construct {
     super(scope, id);
     const def = props.definition;
     this.tableArn = props.table.tableArn;
+    this.table = props.table;
     this.definitionName = def.name;
     this.alarmTopic = props.alarmTopic;
     this.metricPeriod = props.every.isUnresolved() ? Duration.minutes(5) : Duration.seconds(Math.max(300, props.every.toSeconds()));
-    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue');
+    this.deadLetterQueue = createDeadLetterQueue(this, 'DeadLetterQueue', props.protection);
     const fn = new SagaFunction(this, 'Reconciler', {
       entry: props.entry,
       description: `saga ${def.name}: reconciler (deadlines, lost publishes, stuck sagas)`,
@@ -111,6 +119,7 @@ export class SagaReconciler extends Construct {
       projectRoot: props.projectRoot,
       depsLockFilePath: props.depsLockFilePath,
       deadLetterQueue: this.deadLetterQueue,
+      protection: props.protection,
       environment: {
         [ENV.TABLE_NAME]: props.table.tableName,
         [ENV.DEFINITION_NAME]: def.name,
@@ -188,31 +197,18 @@ export class SagaReconciler extends Construct {
    * fenced. Call it only when you register checks.
    */
   grantCheckReads(): iam.Grant {
+    grantTableKey(this.function, this.table, ['dynamodb:Scan']);
     return iam.Grant.addToPrincipal({ grantee: this.function, actions: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem'], resourceArns: [this.tableArn] });
   }
 
   /**
-   * Adds a participant's DLQ to `SAGA_DLQ_URLS`, lets the reconciler read its depth
-   * (`GetQueueAttributes` on that queue only) and alarms on the count it reports
-   * (`DeadLetterMessages` ≥ 1).
+   * Adds a participant's DLQ to `SAGA_DLQ_URLS` and lets the reconciler read its depth
+   * (`GetQueueAttributes` on that queue only). The count it reports each run
+   * ({@link metricDeadLetterMessages}) is charted, not alarmed: the participant's own SQS-depth
+   * alarm already pages for that DLQ.
    */
-  addDeadLetterQueue(participant: string, queue: sqs.IQueue): cloudwatch.Alarm {
+  addDeadLetterQueue(participant: string, queue: sqs.IQueue): void {
     this.dlqUrls[participant] = queue.queueUrl;
     queue.grant(this.function, 'sqs:GetQueueAttributes');
-    const alarm = notify(
-      new cloudwatch.Alarm(this, `DeadLetters-${participant}`, {
-        metric: this.metricDeadLetterMessages(participant),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription:
-          `saga ${this.definitionName}: the reconciler counts messages in the DLQ of participant ${participant}. ` +
-          `Run \`saga dlq list ${participant}\` (each with its recorded error), fix the cause, then \`saga redrive ${participant}\`.`,
-      }),
-      this.alarmTopic,
-    );
-    this.alarms.push(alarm);
-    return alarm;
   }
 }

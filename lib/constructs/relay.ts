@@ -14,7 +14,11 @@ import { acknowledge } from './acknowledgements.js';
 import { SagaConstructError } from './errors.js';
 import { SagaFunction } from './function.js';
 import { grantOwnItems } from './permissions.js';
+import { KEY_READ_ACTIONS, grantKey, type SagaDataProtection } from './protection.js';
 import { createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
+
+/** Stream reads the event source mapping does with the relay's role, all on the stream ARN. */
+export const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'] as const;
 
 /** Internal props of the relay; users set them through `ChoreographyProps`. */
 export interface OutboxRelayProps {
@@ -35,6 +39,8 @@ export interface OutboxRelayProps {
   readonly timeout: Duration;
   readonly memorySize: number;
   readonly iteratorAgeAlarmThreshold: Duration;
+  /** @default RETAIN, AWS-managed encryption */
+  readonly protection?: SagaDataProtection;
   /** @default the entry's project (SagaFunction) */
   readonly projectRoot?: string;
   /** @default the entry's project's lock file (SagaFunction) */
@@ -59,11 +65,15 @@ export class OutboxRelay extends Construct {
   /** Where Lambda records stream batches it gave up on (metadata, not the rows: the rows stay in the table). */
   readonly failureQueue: sqs.Queue;
   readonly alarms: cloudwatch.Alarm[];
+  /** The execution role (the bus policy names it as the saga's only publisher). */
+  readonly role: iam.IRole;
+  /** `dynamodb:ListStreams` on `*`, alone in its policy (see {@link OutboxRelay} constructor). */
+  readonly streamListingPolicy: iam.Policy;
 
   constructor(scope: Construct, id: string, props: OutboxRelayProps) {
     super(scope, id);
     const def = props.definition;
-    this.failureQueue = createDeadLetterQueue(this, 'FailureQueue');
+    this.failureQueue = createDeadLetterQueue(this, 'FailureQueue', props.protection);
     const fn = new SagaFunction(this, 'Relay', {
       entry: props.entry,
       description: `saga ${def.name}: outbox relay (DynamoDB stream -> EventBridge)`,
@@ -74,6 +84,7 @@ export class OutboxRelay extends Construct {
       logRetention: props.logRetention,
       projectRoot: props.projectRoot,
       depsLockFilePath: props.depsLockFilePath,
+      protection: props.protection,
       environment: {
         [ENV.TABLE_NAME]: props.table.tableName,
         [ENV.EVENT_BUS_NAME]: props.eventBus.eventBusName,
@@ -81,14 +92,15 @@ export class OutboxRelay extends Construct {
       },
     });
     this.function = fn.function;
+    this.role = fn.role;
 
     const streamArn = props.table.tableStreamArn;
     if (!streamArn) {
       throw new SagaConstructError(`${this.node.path}: the table has no stream ARN; the relay reads the outbox from the table's stream.`, { path: this.node.path });
     }
-    // A plain mapping instead of DynamoEventSource: its grant adds dynamodb:ListStreams on "*";
-    // here every stream permission names the stream.
-    fn.function.addEventSourceMapping('OutboxStream', {
+    // A plain mapping instead of DynamoEventSource: its grant would put dynamodb:ListStreams on "*"
+    // into the role's default policy, where acknowledging it would hide any other "*" added later.
+    const mapping = fn.function.addEventSourceMapping('OutboxStream', {
       eventSourceArn: streamArn,
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: props.batchSize,
@@ -106,11 +118,18 @@ export class OutboxRelay extends Construct {
         }),
       ],
     });
-    iam.Grant.addToPrincipal({
-      grantee: fn.function,
-      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
-      resourceArns: [streamArn],
+    iam.Grant.addToPrincipal({ grantee: fn.function, actions: [...STREAM_READ_ACTIONS], resourceArns: [streamArn] });
+    grantKey(fn.function, props.table.encryptionKey, KEY_READ_ACTIONS);
+    // ListStreams supports no resource-level permission (IAM's service authorization reference):
+    // granted on the stream ARN it allows nothing. Lambda names it among the permissions a
+    // DynamoDB stream mapping needs and checks them when the mapping is created, so it is granted
+    // on "*", in a policy of its own that carries the one acknowledgement.
+    this.streamListingPolicy = new iam.Policy(this, 'StreamListingPolicy', {
+      roles: [fn.role],
+      statements: [new iam.PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] })],
     });
+    acknowledge(this.streamListingPolicy, 'listStreamsWildcard');
+    mapping.node.addDependency(this.streamListingPolicy);
     acknowledge(fn.function, 'noAsyncInvocations');
     acknowledge(this.failureQueue, 'failureDestinationIsADlq');
 

@@ -1,15 +1,25 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct, IConstruct } from 'constructs';
 import { KEY } from '../core/index.js';
 import { SagaConstructError } from './errors.js';
+import { removalPolicyOf, type SagaDataProtection } from './protection.js';
+
+/** How the choreography creates its table. */
+export interface SagaTableOptions {
+  /** Removal policy (default RETAIN) and customer-managed key (default DynamoDB-owned). */
+  readonly protection?: SagaDataProtection;
+  /** DynamoDB deletion protection: the table cannot be deleted, by CloudFormation or anyone, until it is turned off. */
+  readonly deletionProtection: boolean;
+}
 
 /**
  * The one table of a choreography (layout in lib/core/keys.ts): string keys `pk`/`sk`, a
  * `NEW_IMAGE` stream for the outbox relay, TTL on `expiresAt`, point-in-time recovery, and the
- * sparse `open-sagas` index the reconciler reads (its cost grows with open sagas, not the table).
+ * sparse `open-sagas` index the reconciler reads (its cost grows with open sagas, not the table),
+ * deletion protection unless turned off, and the choreography's key when it has one.
  */
-export function createSagaTable(scope: Construct, id: string, removalPolicy: RemovalPolicy): dynamodb.Table {
+export function createSagaTable(scope: Construct, id: string, options: SagaTableOptions): dynamodb.Table {
+  const key = options.protection?.encryptionKey;
   const table = new dynamodb.Table(scope, id, {
     partitionKey: { name: KEY.partition, type: dynamodb.AttributeType.STRING },
     sortKey: { name: KEY.sort, type: dynamodb.AttributeType.STRING },
@@ -17,7 +27,9 @@ export function createSagaTable(scope: Construct, id: string, removalPolicy: Rem
     stream: dynamodb.StreamViewType.NEW_IMAGE,
     timeToLiveAttribute: KEY.ttl,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    removalPolicy,
+    removalPolicy: removalPolicyOf(options.protection),
+    deletionProtection: options.deletionProtection,
+    ...(key ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: key } : {}),
   });
   table.addGlobalSecondaryIndex({
     indexName: KEY.openIndex,

@@ -13,6 +13,7 @@ import { ENV, sagaKey, sourcePrefixFor, type AnySagaDefinition } from '../core/i
 import { acknowledge } from './acknowledgements.js';
 import { SagaFunction } from './function.js';
 import { grantOwnItems } from './permissions.js';
+import type { SagaDataProtection } from './protection.js';
 import { WorkQueue, deadLetterAlarm } from './queues.js';
 
 /** Internal props of the tracker; users set them through `ChoreographyProps`. */
@@ -31,6 +32,8 @@ export interface SagaTrackerProps {
   readonly batchSize: number;
   readonly maxReceiveCount: number;
   readonly visibilityTimeout: Duration;
+  /** @default RETAIN, AWS-managed encryption */
+  readonly protection?: SagaDataProtection;
   /** @default the entry's project (SagaFunction) */
   readonly projectRoot?: string;
   /** @default the entry's project's lock file (SagaFunction) */
@@ -62,7 +65,7 @@ export class SagaTracker extends Construct {
   constructor(scope: Construct, id: string, props: SagaTrackerProps) {
     super(scope, id);
     const def = props.definition;
-    const work = new WorkQueue(this, 'Inbox', { visibilityTimeout: props.visibilityTimeout, maxReceiveCount: props.maxReceiveCount });
+    const work = new WorkQueue(this, 'Inbox', { visibilityTimeout: props.visibilityTimeout, maxReceiveCount: props.maxReceiveCount, protection: props.protection });
     this.queue = work.queue;
     this.deadLetterQueue = work.deadLetterQueue;
     this.rule = new events.Rule(this, 'AllSagaEvents', {
@@ -81,6 +84,7 @@ export class SagaTracker extends Construct {
       logRetention: props.logRetention,
       projectRoot: props.projectRoot,
       depsLockFilePath: props.depsLockFilePath,
+      protection: props.protection,
       environment: { [ENV.TABLE_NAME]: props.table.tableName, [ENV.DEFINITION_NAME]: def.name },
     });
     this.function = fn.function;

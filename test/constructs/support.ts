@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -12,9 +13,17 @@ export const FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/handler.ts', impo
 /** Framework entries pointed at the stand-in, so tests do not depend on functions/ being written. */
 export const FIXTURE_ENTRIES = { relayEntry: FIXTURE_ENTRY, trackerEntry: FIXTURE_ENTRY, reconcilerEntry: FIXTURE_ENTRY } as const;
 
-/** An app that skips esbuild (context `aws:cdk:bundling-stacks: []`). */
+/**
+ * The feature flags of the repository's cdk.json (the recommended set of the installed aws-cdk-lib,
+ * what `cdk init` writes), so the tests synthesize what `cdk synth` does.
+ */
+export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
+).context;
+
+/** An app with cdk.json's feature flags that skips esbuild (context `aws:cdk:bundling-stacks: []`). */
 export function testApp(): App {
-  return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
 }
 
 export interface Synthesized {
