@@ -4,7 +4,6 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -14,11 +13,26 @@ import { acknowledge } from './acknowledgements.js';
 import { SagaConstructError } from './errors.js';
 import { SagaFunction } from './function.js';
 import { grantOwnItems } from './permissions.js';
-import { KEY_READ_ACTIONS, grantKey, type SagaDataProtection } from './protection.js';
+import { KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, grantKey, type SagaDataProtection } from './protection.js';
 import { createDeadLetterQueue, deadLetterAlarm, notify } from './queues.js';
 
 /** Stream reads the event source mapping does with the relay's role, all on the stream ARN. */
 export const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'] as const;
+
+/**
+ * The stream mapping's on-failure queue. Not `SqsDlq`: its grant gives the handler
+ * `kms:ReEncrypt*` and `kms:GenerateDataKey*` on an encrypted queue's key; this one names the
+ * actions Lambda needs to send the batch record (SendMessage, and encrypt with the queue's key).
+ */
+class FailureQueueDestination implements lambda.IEventSourceDlq {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_mapping: lambda.IEventSourceMapping, handler: lambda.IFunction): lambda.DlqDestinationConfig {
+    this.queue.grant(handler, 'sqs:SendMessage', 'sqs:GetQueueAttributes');
+    grantKey(handler, this.queue.encryptionMasterKey, KEY_WRITE_ACTIONS);
+    return { destination: this.queue.queueArn };
+  }
+}
 
 /** Internal props of the relay; users set them through `ChoreographyProps`. */
 export interface OutboxRelayProps {
@@ -110,7 +124,7 @@ export class OutboxRelay extends Construct {
       retryAttempts: props.retryAttempts,
       maxRecordAge: props.maxRecordAge,
       reportBatchItemFailures: true,
-      onFailure: new SqsDlq(this.failureQueue),
+      onFailure: new FailureQueueDestination(this.failureQueue),
       filters: [
         lambda.FilterCriteria.filter({
           eventName: lambda.FilterRule.isEqual('INSERT'),

@@ -76,3 +76,19 @@ export function statementsOfRole(template: Template, rolePart: string): Statemen
 }
 
 export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/**
+ * Statements as (effect, one action, one resource, condition) atoms, sorted: the same permissions
+ * compare equal however `@aws-cdk/aws-iam:minimizePolicies` (cdk.json) merged and ordered them.
+ */
+export interface Atom extends Statement {
+  readonly Action: string;
+}
+export function atoms(statements: readonly Statement[]): Atom[] {
+  const out = statements.flatMap((s) =>
+    actionsOf(s).flatMap((Action) =>
+      (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((Resource) => ({ Effect: s.Effect, Action, Resource, ...(s.Condition ? { Condition: s.Condition } : {}) })),
+    ),
+  );
+  return out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
