@@ -113,6 +113,8 @@ export class SagaOutcomeApi extends Construct {
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       ...(props.projectRoot ? { projectRoot: props.projectRoot } : {}),
       ...(props.depsLockFilePath ? { depsLockFilePath: props.depsLockFilePath } : {}),
+      // The choreography's removal policy and key for its log group.
+      protection: choreography.protection,
       environment: {
         [ENV.TABLE_NAME]: choreography.table.tableName,
         [ENV.DEFINITION_NAME]: def.name,

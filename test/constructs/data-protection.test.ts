@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
@@ -21,7 +22,7 @@ function synthWithNotifier(props: Parameters<typeof synthOrderSaga>[0] = {}) {
   const stack = new Stack(testApp(), 'Protected');
   const choreography = new Choreography(stack, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES, ...props });
   for (const p of participantNames(orderSaga)) choreography.addParticipant(p, { entry: FIXTURE_ENTRY });
-  new SagaNotifier(stack, 'Notifier', { choreography, endpoints: [{ id: 'merchant', url: 'https://merchant.example/hooks' }], entry: FIXTURE_ENTRY });
+  new SagaNotifier(stack, 'Notifier', { choreography, endpoints: [{ id: 'merchant', url: 'https://merchant.example/hooks', signingSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Signing', 'merchant-signing') }], entry: FIXTURE_ENTRY });
   return { stack, choreography, template: Template.fromStack(stack) };
 }
 
