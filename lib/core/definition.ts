@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import * as z from 'zod/mini';
 import { callerFile, recordDefinedIn } from './definition-source.js';
+import { checkVersionFields } from './versions.js';
 import { DefinitionError } from './errors.js';
 
 /** The event the reconciler publishes when a saga passes its deadline; every definition has it. */
@@ -121,8 +122,32 @@ export interface SagaDefinitionInput<
 > {
   /** Saga name; becomes part of every event source (`saga.<name>.<participant>`). */
   readonly name: string;
-  /** Positive integer; events from a newer version are rejected by older handlers. */
+  /**
+   * Positive integer. Each saga is pinned to the version it started on: its events carry it, and
+   * handlers of another version retry them (never acknowledge them) until the right one serves them.
+   */
   readonly version: number;
+  /**
+   * Earlier versions whose sagas may still be in flight while this one is deployed (a rolling
+   * upgrade). The tracker and reconciler of this version serve their sagas with their own
+   * definitions; their participants either stay deployed beside this version's (the default: the
+   * rules route each event by its version) or are taken over by this version (`migratesFrom`).
+   * Drop a version once `saga versions` (or the `OpenSagas` metric by version) says it has drained.
+   * See docs/recovery.md "Upgrading a saga". @default none
+   *
+   * @example
+   * ```ts
+   * export const orderSagaV2 = defineSaga({ ...v2Input, version: 2, previousVersions: [orderSagaV1] });
+   * ```
+   */
+  readonly previousVersions?: readonly AnySagaDefinition[];
+  /**
+   * Previous versions whose in-flight sagas this version's participants serve in place (an
+   * explicit migration: no old participants stay deployed). The upgrade check
+   * (`verifyUpgrade`, `saga verify --app <v2>`) then requires every event, step and compensation
+   * those sagas can still need to exist in this version. Each must be in `previousVersions`. @default none
+   */
+  readonly migratesFrom?: readonly number[];
   readonly description?: string;
   /** Event schemas by event name (PascalCase, e.g. `OrderRequested`). */
   readonly events: Ev;
@@ -185,6 +210,7 @@ export function defineSaga<
   const P extends Readonly<Record<string, ParticipantSpec<EventNameOf<Ev>>>>,
 >(input: SagaDefinitionInput<Ev, P>): SagaDefinition<Ev, P> {
   checkStructure(input as unknown as SagaDefinitionInput);
+  checkVersionFields(input as unknown as SagaDefinitionInput);
   // The calling module is remembered so the CDK constructs can bundle the framework's functions
   // with this definition (lib/core/definition-source.ts).
   return Object.freeze(recordDefinedIn({ ...input, kind: 'saga-definition' as const }, callerFile(defineSaga)));

@@ -3,6 +3,7 @@ import { RESERVATION_EXPIRED_EVENT, reservationExpiredPayloadSchema, TIMEOUT_EVE
 import { EnvelopeError } from './errors.js';
 import { producersOf, sourceFor } from './model.js';
 import { describeIssues } from './schema-issues.js';
+import { servedVersions } from './versions.js';
 
 /** Saga ids: 8–64 characters of letters, digits, '_' and '-', starting with a letter or digit. */
 export const SAGA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
@@ -88,7 +89,15 @@ export async function validateEvent(def: AnySagaDefinition, event: EventBridgeEv
     throw new EnvelopeError(
       'future-definition-version',
       `Event was produced by definition "${def.name}" version ${envelope.definitionVersion}, newer than this handler's version ${def.version}. It is retried, then kept in the DLQ: deploy the new version of this consumer, then redrive its DLQ.`,
-      ctx,
+      { ...ctx, definitionVersion: envelope.definitionVersion },
+    );
+  }
+  if (!servedVersions(def).includes(envelope.definitionVersion)) {
+    throw new EnvelopeError(
+      'unserved-definition-version',
+      `Event belongs to a saga started on "${def.name}" version ${envelope.definitionVersion}; this handler runs version ${def.version}, which does not serve version ${envelope.definitionVersion} sagas. ` +
+        `It is retried, then kept in the DLQ: keep the version ${envelope.definitionVersion} participants deployed until its sagas drain (previousVersions), or let version ${def.version} take them over (migratesFrom: [${envelope.definitionVersion}]), then redrive the DLQ.`,
+      { ...ctx, definitionVersion: envelope.definitionVersion },
     );
   }
   const schema: EventSchema | undefined = frameworkEventSchema(envelope.type) ?? (def.events as Record<string, EventSchema>)[envelope.type];

@@ -51,6 +51,8 @@ export const REJECTION_REASONS = [
   'unknown-event-type',
   'forged-source',
   'future-definition-version',
+  /** An older version's event at a handler that neither is that version nor migrates it. */
+  'unserved-definition-version',
   'invalid-payload',
   'oversize-event',
   'not-subscribed',
@@ -61,3 +63,12 @@ export const REJECTION_REASONS = [
   'phase-conflict',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/**
+ * True for an event of a definition version this handler does not serve: never poison, never
+ * acknowledged — during a rolling upgrade it is retried with backoff and, if no handler of its
+ * version takes it, kept in the DLQ with this reason (docs/recovery.md "Upgrading a saga").
+ */
+export function isVersionMismatch(error: unknown): error is EnvelopeError {
+  return error instanceof EnvelopeError && (error.reason === 'future-definition-version' || error.reason === 'unserved-definition-version');
+}

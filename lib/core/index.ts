@@ -8,3 +8,4 @@ export * from './model.js';
 export * from './verify/index.js';
 export * from './diagram.js';
 export * from './metrics.js';
+export { definitionForVersion, deployedVersions, keptVersions, servedVersions } from './versions.js';

@@ -1,4 +1,5 @@
 import { INITIATOR, RECONCILER, RESERVATION_EXPIRED_EVENT, TIMEOUT_EVENT, type AnySagaDefinition, type StepSpec } from './definition.js';
+import { servedVersions } from './versions.js';
 
 /**
  * Which phase of a step an event triggers at a participant. `confirm` exists only for TCC steps
@@ -130,7 +131,12 @@ export function subscriptionPattern(def: AnySagaDefinition, event: string, parti
   return {
     source: producersOf(def, event).map((p) => sourceFor(def, p)).sort(),
     'detail-type': [event],
-    detail: event === RESERVATION_EXPIRED_EVENT && participant ? { definition: [def.name], payload: { participant: [participant] } } : { definition: [def.name] },
+    // Routed by version: during a rolling upgrade each version's participants get only the events
+    // of the sagas they serve (their own version, and any they migrate).
+    detail:
+      event === RESERVATION_EXPIRED_EVENT && participant
+        ? { definition: [def.name], definitionVersion: servedVersions(def), payload: { participant: [participant] } }
+        : { definition: [def.name], definitionVersion: servedVersions(def) },
   };
 }
 

@@ -1,3 +1,4 @@
+import { definitionForEvent } from '../core/versions.js';
 import { createHmac } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -222,7 +223,9 @@ export class Notifier {
       try {
         let envelope: Envelope;
         try {
-          envelope = (await validateEvent(this.def, parseEventBridgeBody(record.body))).envelope;
+          const event = parseEventBridgeBody(record.body);
+          // Outcomes of every deployed version are notified, each judged by its own definition.
+          envelope = (await validateEvent(definitionForEvent(this.def, event), event)).envelope;
         } catch (error) {
           if (!(error instanceof EnvelopeError)) throw error;
           await recordRejection(this.deps.client, this.deps.tableName, { consumer: NOTIFIER, messageId: record.messageId, reason: error.reason, message: error.message, body: record.body, now: this.clock.now() });

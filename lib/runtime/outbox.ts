@@ -20,6 +20,11 @@ export interface OutboxRowInput {
   readonly now: number;
   /** X-Ray trace header the event travels with. @default the trace of what is being handled (lib/runtime/logging.ts: currentTraceHeader) */
   readonly traceHeader?: string;
+  /**
+   * The version the saga is pinned to (the version of the event that caused this one, or of the
+   * saga record). @default `def.version` (a start: a new saga runs on the newest version)
+   */
+  readonly definitionVersion?: number;
 }
 
 /** An outbox row as stored: the relay publishes `detail` with source/detail-type derived from its key. */
@@ -64,7 +69,7 @@ export async function buildOutboxRow(input: OutboxRowInput): Promise<OutboxRow> 
     eventId,
     sagaId,
     definition: def.name,
-    definitionVersion: def.version,
+    definitionVersion: input.definitionVersion ?? def.version,
     type: emission.type,
     producer,
     ...(input.causationId ? { causationId: input.causationId } : {}),

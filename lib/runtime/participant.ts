@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AnySagaDefinition, ParticipantNameOf, StepSpec } from '../core/definition.js';
 import { parseEventBridgeBody, validateEvent, type ValidatedEvent } from '../core/envelope.js';
 import { ENV, readEnv, readIntEnv, readOptionalEnv } from '../core/env.js';
-import { EnvelopeError, type RejectionReason } from '../core/errors.js';
+import { EnvelopeError, isVersionMismatch, type RejectionReason } from '../core/errors.js';
 import { RESERVATION_EXPIRED_EVENT } from '../core/definition.js';
 import { selectReaction } from '../core/model.js';
 import { createDocumentClient, createSqsClient } from './aws-clients.js';
@@ -131,15 +131,15 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
     try {
       validated = await validateEvent(def, parseEventBridgeBody(record.body));
     } catch (error) {
-      if (error instanceof EnvelopeError && error.reason === 'future-definition-version') {
-        // Not poison: a rolling upgrade in progress (a newer definition's participant published it).
-        // Never acknowledged: it is retried with backoff and ends in the DLQ with this reason, to be
-        // redriven once this participant runs the newer version (docs/recovery.md "Upgrading a saga").
+      if (isVersionMismatch(error)) {
+        // Not poison: a rolling upgrade in progress (a saga of a version this participant does not
+        // serve). Never acknowledged: it is retried with backoff and ends in the DLQ with this
+        // reason, to be redriven once a participant of its version runs (docs/recovery.md "Upgrading a saga").
         seen.info = { sagaId: error.context.sagaId as string | undefined, eventId: error.context.eventId as string | undefined, type: error.context.type as string | undefined };
         addLogFields(seen.info);
         seen.reason = error.message;
         d.metrics.count(METRIC.retries, 1, { Participant: participant });
-        d.logger.log('warn', 'event of a newer definition version; retried, not acknowledged', { participant, messageId: record.messageId, detail: error.message });
+        d.logger.log('warn', 'event of a definition version this participant does not serve; retried, not acknowledged', { participant, messageId: record.messageId, detail: error.message });
         d.onOutcome?.({ messageId: record.messageId, kind: 'error', message: error.message, participant });
         return false;
       }

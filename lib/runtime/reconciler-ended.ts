@@ -1,7 +1,7 @@
 import { ATTENTION_SHARD, ENDED_SHARD } from '../core/keys.js';
 import { METRIC } from './ports.js';
 import { findLostRows, republishRow } from './reconciler-outbox.js';
-import type { VisitContext } from './reconciler-saga.js';
+import { sagaDefinition, type VisitContext } from './reconciler-saga.js';
 import { withoutIndex } from './reconciler-store.js';
 import type { TrackedSaga } from './reconciler-types.js';
 
@@ -47,7 +47,7 @@ async function audit(ctx: VisitContext, shard: string, budget: number, settled: 
     audited++;
     const saga = item as unknown as TrackedSaga;
     ctx.observe(saga);
-    const lost = await findLostRows(store, ctx.def, saga, now, opts.quietMs, opts.maxRepublishes);
+    const lost = await findLostRows(store, sagaDefinition(ctx, saga), saga, now, opts.quietMs, opts.maxRepublishes);
     let republished = 0;
     for (const row of lost.due) {
       if (!(await republishRow(store, row, now))) continue;

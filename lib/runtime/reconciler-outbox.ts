@@ -102,5 +102,7 @@ export async function timeoutRow(def: AnySagaDefinition, saga: TrackedSaga, reas
     emission: { type: TIMEOUT_EVENT, payload: { deadline: saga.deadline, reason } },
     eventId,
     now,
+    // Pinned: the timeout reaches the participants of the version the saga started on.
+    definitionVersion: saga.definitionVersion,
   });
 }

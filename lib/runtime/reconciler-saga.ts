@@ -1,3 +1,4 @@
+import { definitionForVersion } from '../core/versions.js';
 import type { AnySagaDefinition } from '../core/definition.js';
 import { ATTENTION_SHARD, failureKey, openShardOf } from '../core/keys.js';
 import type { FailureRecord } from './forward-recovery.js';
@@ -8,6 +9,15 @@ import { findLostRows, republishRow, timeoutRow } from './reconciler-outbox.js';
 import { withoutIndex, type ReconcilerStore } from './reconciler-store.js';
 import type { ResolvedReconcilerOptions, SagaFailure, TrackedSaga } from './reconciler-types.js';
 import { isTerminalStatus } from './saga-record.js';
+
+/**
+ * The definition a saga runs on: the version it started on, as served by the newest definition
+ * (itself, a previous version it names, or itself for a version it migrates). A version nobody
+ * names any more falls back to the newest definition.
+ */
+export function sagaDefinition(ctx: Pick<VisitContext, 'def'>, saga: Pick<TrackedSaga, 'definitionVersion'>): AnySagaDefinition {
+  return definitionForVersion(ctx.def, saga.definitionVersion) ?? ctx.def;
+}
 
 /** What one saga visit needs; built once per run. */
 export interface VisitContext {
@@ -57,7 +67,7 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
   let exhausted = 0;
   let repairing = 0;
   if (quiet) {
-    const lost = await findLostRows(store, ctx.def, saga, now, opts.quietMs, opts.maxRepublishes);
+    const lost = await findLostRows(store, sagaDefinition(ctx, saga), saga, now, opts.quietMs, opts.maxRepublishes);
     exhausted = lost.exhausted.length;
     // A step that committed lately but whose event the tracker has not seen (yet) is progress, not a stall.
     repairing = lost.young.length;
@@ -89,7 +99,7 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
   }
   const checks = (saga.stalledChecks ?? 0) + 1;
   if (checks < opts.stalledChecks) return store.writeSaga(bump(saga, now, { stalledChecks: checks, nextCheckAt: iso(now + opts.checkIntervalMs) }), saga.version);
-  const explanation = explainSaga(ctx.def, saga, await loadStepRecords(ctx.def, saga.sagaId, (pk) => store.partition(pk)));
+  const explanation = explainSaga(sagaDefinition(ctx, saga), saga, await loadStepRecords(sagaDefinition(ctx, saga), saga.sagaId, (pk) => store.partition(pk)));
   const first = explanation.stuck[0];
   const reason =
     `no progress for ${Math.round(quietFor / 1000)} s after ${checks} checks: ${explanation.summary}` +

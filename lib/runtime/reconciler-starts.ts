@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { definitionForVersion } from '../core/versions.js';
 import { ITEM_KIND, KEY, STARTS_SHARD, openShardOf, sagaKey } from '../core/keys.js';
 import { isConditionFailure } from './reconciler-store.js';
 import type { VisitContext } from './reconciler-saga.js';
@@ -51,7 +52,9 @@ export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
       const startedAt = String(item[KEY.openSort]);
       if (startedAt > last) last = startedAt;
       if (await store.hasSagaRecord(sagaId)) continue;
-      if (await putSkeleton(ctx, sagaId, startedAt)) {
+      // Pinned to the version the start was written with (older starters wrote none: the newest).
+      const version = typeof item.definitionVersion === 'number' ? item.definitionVersion : ctx.def.version;
+      if (await putSkeleton(ctx, sagaId, startedAt, version)) {
         recovered++;
         ctx.act(sagaId, 'start-recovered', 'no event of this saga reached the tracker; its start event will be republished');
       }
@@ -78,14 +81,15 @@ export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
 }
 
 /** A saga record with an empty timeline, due at once; the tracker fills it in as events arrive. */
-async function putSkeleton(ctx: VisitContext, sagaId: string, startedAt: string): Promise<boolean> {
-  const { store, now, def } = ctx;
+async function putSkeleton(ctx: VisitContext, sagaId: string, startedAt: string, definitionVersion: number): Promise<boolean> {
+  const { store, now } = ctx;
+  const def = definitionForVersion(ctx.def, definitionVersion) ?? ctx.def;
   const record: TrackedSaga = {
     ...sagaKey(sagaId),
     kind: ITEM_KIND.saga,
     sagaId,
     definition: def.name,
-    definitionVersion: def.version,
+    definitionVersion,
     status: 'running',
     startedAt,
     deadline: iso(Date.parse(startedAt) + def.deadlineSeconds * 1000),

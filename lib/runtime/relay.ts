@@ -1,3 +1,4 @@
+import { definitionForVersion } from '../core/versions.js';
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -101,7 +102,7 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
     if (!producer) problem = `outbox key ${JSON.stringify(pk)} does not name a producer`;
     else if (!envelope.success) problem = 'detail is not a saga envelope';
     else if (envelope.data.producer !== producer) problem = `row under "${producer}#outbox#" claims producer ${JSON.stringify(envelope.data.producer)}`;
-    else if (!emittableBy(def, producer).includes(envelope.data.type)) problem = `"${producer}" may not emit ${JSON.stringify(envelope.data.type)}`;
+    else if (!emittableBy(definitionForVersion(def, envelope.data.definitionVersion) ?? def, producer).includes(envelope.data.type)) problem = `"${producer}" may not emit ${JSON.stringify(envelope.data.type)}`;
     if (problem || !producer || !envelope.success) {
       await recordRejection(deps.client, deps.tableName, {
         consumer: 'relay',

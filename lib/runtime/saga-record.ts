@@ -146,7 +146,13 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
   const implied = statusImpliedBy(def, envelope.type);
   const was = current?.status ?? 'running';
   const at = new Date(now).toISOString();
-  const contradiction = current?.contradiction ?? (isTerminalStatus(was) ? contradictionOf(def, current!, envelope) : undefined);
+  // A saga is pinned to the version it started on: an event of another version means two
+  // definitions' participants worked on one saga (a misrouted upgrade) — a person must look.
+  const mixed =
+    current && current.definitionVersion !== envelope.definitionVersion
+      ? `mixed definition versions: the saga runs on v${current.definitionVersion}, and ${envelope.type} from ${envelope.producer} carries v${envelope.definitionVersion}`
+      : undefined;
+  const contradiction = current?.contradiction ?? mixed ?? (isTerminalStatus(was) ? contradictionOf(def, current!, envelope) : undefined);
   if (contradiction) {
     // Flagged for a person, and kept flagged whatever arrives next (the tracker never un-flags it);
     // listed in the attention partition unless a person already resolved it.
@@ -174,7 +180,7 @@ export function applyEvent(def: AnySagaDefinition, current: SagaRecord | undefin
     kind: ITEM_KIND.saga,
     sagaId: envelope.sagaId,
     definition: def.name,
-    definitionVersion: Math.max(current?.definitionVersion ?? 0, envelope.definitionVersion),
+    definitionVersion: current?.definitionVersion ?? envelope.definitionVersion,
     status,
     startedAt,
     deadline,

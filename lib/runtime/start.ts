@@ -74,7 +74,7 @@ export async function startSaga<D extends AnySagaDefinition>(
   const startBarrier = {
     Put: {
       TableName: deps.tableName,
-      Item: { ...stepKey(INITIATOR, sagaId, 'start'), kind: 'step', state: 'done', sagaId, forwardEventId: eventId, ...startIndexEntry(now), [KEY.ttl]: row.expiresAt },
+      Item: { ...stepKey(INITIATOR, sagaId, 'start'), kind: 'step', state: 'done', sagaId, forwardEventId: eventId, definitionVersion: def.version, ...startIndexEntry(now), [KEY.ttl]: row.expiresAt },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };

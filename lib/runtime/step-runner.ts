@@ -100,7 +100,7 @@ export async function runReaction(
     checkDeclared(reaction, result.kind, result.events);
     const rows = await Promise.all(
       result.events.map((emission) =>
-        buildOutboxRow({ def, producer: reaction.participant, sagaId: envelope.sagaId, emission, eventId: deps.ids(), causationId: envelope.eventId, now }),
+        buildOutboxRow({ def, producer: reaction.participant, sagaId: envelope.sagaId, emission, eventId: deps.ids(), causationId: envelope.eventId, now, definitionVersion: envelope.definitionVersion }),
       ),
     );
     const barrierArgs = { tableName: deps.tableName, participant: reaction.participant, step: reaction.step, sagaId: envelope.sagaId, eventId: envelope.eventId, now, emitted: rows.map((r) => r.eventId) };

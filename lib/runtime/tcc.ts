@@ -106,7 +106,7 @@ export async function runTccSecondPhase(
     }
     checkEmits(reaction, result.events);
     const rows = await Promise.all(
-      result.events.map((emission) => buildOutboxRow({ def, producer: reaction.participant, sagaId: envelope.sagaId, emission, eventId: deps.ids(), causationId: envelope.eventId, now })),
+      result.events.map((emission) => buildOutboxRow({ def, producer: reaction.participant, sagaId: envelope.sagaId, emission, eventId: deps.ids(), causationId: envelope.eventId, now, definitionVersion: envelope.definitionVersion })),
     );
     const emitted = rows.map((r) => r.eventId);
     const args = { tableName: deps.tableName, participant: reaction.participant, step: reaction.step, sagaId: envelope.sagaId, eventId: envelope.eventId, now, emitted };
@@ -251,6 +251,10 @@ export function decisionFor(sagaStatus: string | undefined): 'confirm' | 'cancel
   return undefined;
 }
 
+/** The expiry request goes to the participants of the version the saga runs on. */
+const pinnedTo = (saga: { readonly definitionVersion?: number } | undefined): { definitionVersion?: number } =>
+  saga?.definitionVersion !== undefined ? { definitionVersion: saga.definitionVersion } : {};
+
 /** Deterministic event id of the expiry request for one reservation, so one reservation is requested once. */
 export function expiryEventId(r: Pick<ExpiredReservation, 'sagaId' | 'participant' | 'step' | 'expiresAt'>): string {
   const h = createHash('sha256').update(`${r.sagaId}|${r.participant}|${r.step}|${r.expiresAt}`).digest('hex');
@@ -288,7 +292,7 @@ export async function requestExpiredReservations(
       continue;
     }
     const payload: ReservationExpiredPayload = { participant: r.participant, step: r.step, decision, sagaStatus, expiredAt: r.expiresAt };
-    const row = await buildOutboxRow({ def, producer: RECONCILER, sagaId: r.sagaId, emission: { type: RESERVATION_EXPIRED_EVENT, payload }, eventId: expiryEventId(r), now: options.now });
+    const row = await buildOutboxRow({ def, producer: RECONCILER, sagaId: r.sagaId, emission: { type: RESERVATION_EXPIRED_EVENT, payload }, eventId: expiryEventId(r), now: options.now, ...pinnedTo(saga) });
     try {
       await deps.client.send(new PutCommand(outboxPut(deps.tableName, row).Put));
       requested.push({ ...r, decision, sagaStatus });
@@ -343,7 +347,7 @@ export function reservationExpiryCheck(options: { readonly everyMs?: number; rea
           actual,
           repair: async () => {
             const payload: ReservationExpiredPayload = { participant: r.participant, step: r.step, decision, sagaStatus: saga?.status ?? 'absent', expiredAt: r.expiresAt };
-            const row = await buildOutboxRow({ def: ctx.def, producer: RECONCILER, sagaId: r.sagaId, emission: { type: RESERVATION_EXPIRED_EVENT, payload }, eventId: expiryEventId(r), now: ctx.now.getTime() });
+            const row = await buildOutboxRow({ def: ctx.def, producer: RECONCILER, sagaId: r.sagaId, emission: { type: RESERVATION_EXPIRED_EVENT, payload }, eventId: expiryEventId(r), now: ctx.now.getTime(), ...pinnedTo(saga) });
             try {
               await ctx.client.send(new PutCommand(outboxPut(ctx.tableName, row).Put));
               return `${decision} requested (${RESERVATION_EXPIRED_EVENT} ${row.eventId})`;

@@ -2,7 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AnySagaDefinition } from '../core/definition.js';
 import { parseEventBridgeBody, validateEvent } from '../core/envelope.js';
-import { EnvelopeError } from '../core/errors.js';
+import { EnvelopeError, isVersionMismatch } from '../core/errors.js';
+import { definitionForEvent } from '../core/versions.js';
 import { addLogFields, contextual, invocationFields, withLogFields, type InvocationContext } from './logging.js';
 import { METRIC, systemClock, type Clock, type Logger, type Metrics } from './ports.js';
 import { recordRejection } from './rejections.js';
@@ -21,7 +22,8 @@ export interface TrackerDeps {
 
 /**
  * The saga tracker: consumes every event of a saga (SQS batch of EventBridge events) and keeps the
- * saga record current — status, timeline, deadline and the open-sagas index entry.
+ * saga record current — status, timeline, deadline and the open-sagas index entry. It serves `def`
+ * and every version `def.previousVersions` names, each saga by the version it started on.
  *
  * @example
  * ```ts
@@ -41,12 +43,15 @@ export function createTrackerHandler(def: AnySagaDefinition, deps: TrackerDeps):
 
   async function trackRecord(record: SQSRecord, batchItemFailures: { itemIdentifier: string }[]): Promise<void> {
     try {
-      const { envelope } = await validateEvent(def, parseEventBridgeBody(record.body));
+      const event = parseEventBridgeBody(record.body);
+      // One tracker serves every deployed version: each event is judged by its saga's version.
+      const served = definitionForEvent(def, event);
+      const { envelope } = await validateEvent(served, event);
       addLogFields({ sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, producer: envelope.producer });
       let contradicted: string | undefined;
       let status: string | undefined;
       await updateSagaRecord(deps.client, deps.tableName, envelope.sagaId, (current) => {
-        const next = applyEvent(def, current, envelope, clock.now());
+        const next = applyEvent(served, current, envelope, clock.now());
         contradicted = next?.contradiction && !current?.contradiction ? next.contradiction : undefined;
         status = next?.status ?? current?.status;
         return next;
@@ -58,11 +63,11 @@ export function createTrackerHandler(def: AnySagaDefinition, deps: TrackerDeps):
         logger.log('error', 'saga flagged failed-needs-attention: contradictory timeline', { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, reason: contradicted });
       }
     } catch (error) {
-      if (error instanceof EnvelopeError && error.reason === 'future-definition-version') {
+      if (isVersionMismatch(error)) {
         // A rolling upgrade in progress: retried (and dead-lettered with the reason) until the
-        // tracker runs the newer definition, never acknowledged and lost.
+        // tracker runs a definition that serves it, never acknowledged and lost.
         addLogFields({ sagaId: error.context.sagaId, eventId: error.context.eventId });
-        logger.log('warn', 'event of a newer definition version; retried, not acknowledged', { messageId: record.messageId, detail: error.message });
+        logger.log('warn', 'event of a definition version this tracker does not serve; retried, not acknowledged', { messageId: record.messageId, detail: error.message });
         batchItemFailures.push({ itemIdentifier: record.messageId });
         return;
       }

@@ -67,7 +67,7 @@ describe('TCC in the model', () => {
     expect(subscriptionPattern(orderSaga, RESERVATION_EXPIRED_EVENT, 'points')).toEqual({
       source: ['saga.order.reconciler'],
       'detail-type': [RESERVATION_EXPIRED_EVENT],
-      detail: { definition: ['order'], payload: { participant: ['points'] } },
+      detail: { definition: ['order'], definitionVersion: [1], payload: { participant: ['points'] } },
     });
     // a definition without TCC steps keeps the reconciler to the timeout
     const plain = defineSaga({ name: 'plain', version: 1, deadlineSeconds: 5, start: 'A', events: { A: p, B: p }, participants: { x: { steps: { s: { on: 'A', emits: ['B'] } } } }, terminal: { success: ['B'], failure: [] } });
