@@ -49,6 +49,22 @@ export interface SagaApp<D extends AnySagaDefinition = AnySagaDefinition> {
   readonly invariants?: Readonly<Record<string, AppInvariant>>;
   /** Figures a simulation report shows for the app (totals of stock, money …), computed from the stored data. */
   summarize?(stored: StoredView): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * The next version of this saga, for a rolling upgrade in the middle of a run (`saga simulate
+   * --upgrade-at <n>`, `LocalCloud.deploy`): its definition names this one in `previousVersions`
+   * (and in `migratesFrom` if it takes the in-flight sagas over). Sagas started after the upgrade
+   * use its `scenario` when it has one, else this app's. @default none
+   */
+  readonly upgrade?: AppUpgrade;
+}
+
+/** The next version of an app (see {@link SagaApp.upgrade}). */
+export interface AppUpgrade {
+  readonly definition: AnySagaDefinition;
+  /** Step implementations of every participant of the new version. */
+  readonly participants: Readonly<Record<string, unknown>>;
+  /** Start payloads of the sagas that start on the new version. @default the app's own scenario */
+  scenario?(i: number, random: () => number): unknown;
 }
 
 /** What {@link SagaApp.seed} is told about the run it prepares. */
@@ -77,6 +93,8 @@ export interface StartedSaga {
   readonly index: number;
   readonly sagaId: string;
   readonly payload: unknown;
+  /** The definition version it started on. @default the app's definition's */
+  readonly definitionVersion?: number;
 }
 
 /** The data a run left, as an app's invariants read it. */
@@ -172,7 +190,25 @@ export function appFromModule(mod: Readonly<Record<string, unknown>>, where: str
     for (const [name, check] of Object.entries(invariants)) if (typeof check !== 'function') throw new LocalCloudError(`${where}: invariant ${JSON.stringify(name)} must be a function (stored) => string[].`);
   }
   const app = candidate as unknown as SagaApp;
+  if (app.upgrade !== undefined) checkUpgradeExport(app, where);
   const missing = participantNames(app.definition).filter((p) => !isObject((app.participants as Record<string, unknown>)[p]));
   if (missing.length > 0) throw new LocalCloudError(`${where}: participants has no step implementations for ${missing.join(', ')} of saga "${app.definition.name}".`);
   return app;
+}
+
+function checkUpgradeExport(app: SagaApp, where: string): void {
+  const upgrade = app.upgrade as unknown;
+  if (!isObject(upgrade) || !isObject(upgrade.definition) || upgrade.definition.kind !== 'saga-definition' || !isObject(upgrade.participants)) {
+    throw new LocalCloudError(`${where}: \`upgrade\` must be { definition, participants, scenario? }: the next version's definition (defineSaga) and its step implementations.`);
+  }
+  const next = upgrade.definition as unknown as AnySagaDefinition;
+  if (next.name !== app.definition.name || next.version <= app.definition.version) {
+    throw new LocalCloudError(`${where}: \`upgrade\` must be a newer version of saga "${app.definition.name}" (v${app.definition.version}); it is "${next.name}" v${next.version}.`);
+  }
+  if (!(next.previousVersions ?? []).some((p) => p.version === app.definition.version)) {
+    throw new LocalCloudError(`${where}: the upgrade "${next.name}" v${next.version} does not name v${app.definition.version} in previousVersions; sagas in flight on v${app.definition.version} would be stranded.`);
+  }
+  const missing = participantNames(next).filter((p) => !isObject((upgrade.participants as Record<string, unknown>)[p]));
+  if (missing.length > 0) throw new LocalCloudError(`${where}: upgrade.participants has no step implementations for ${missing.join(', ')} of "${next.name}" v${next.version}.`);
+  if (upgrade.scenario !== undefined && typeof upgrade.scenario !== 'function') throw new LocalCloudError(`${where}: \`upgrade.scenario\` must be a function (i, random) => start payload.`);
 }

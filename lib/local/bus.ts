@@ -84,6 +84,13 @@ export class LocalEventBus {
     this.rules.push({ name, pattern, target, matcher: compilePattern(pattern) });
   }
 
+  /** Removes every rule that targets `target` (a consumer being redeployed or retired); returns how many. */
+  removeRulesTargeting(target: LocalQueue): number {
+    const before = this.rules.length;
+    for (let i = this.rules.length - 1; i >= 0; i--) if (this.rules[i]!.target === target) this.rules.splice(i, 1);
+    return before - this.rules.length;
+  }
+
   putEvents(entries: readonly PutEventsRequestEntry[]): PutEventsResultEntry[] {
     this.putEventsCalls++;
     if (entries.length === 0 || entries.length > PUT_EVENTS_MAX_ENTRIES) {

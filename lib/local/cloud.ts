@@ -1,10 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AnySagaDefinition, ParticipantNameOf, PayloadOf } from '../core/definition.js';
-import { KEY, OPEN_SHARDS, OUTBOX_STREAM_FILTER } from '../core/keys.js';
+import { OUTBOX_STREAM_FILTER } from '../core/keys.js';
 import { participantNames, sourcePrefixFor, subscriptionPattern, subscriptionsOf } from '../core/model.js';
 import { createParticipantHandler, type RecordOutcome } from '../runtime/participant.js';
 import type { InvocationContext } from '../runtime/logging.js';
@@ -23,6 +23,7 @@ import type { DynamoDbEngine } from './dynamodb/index.js';
 import { appendBounded, DEFAULT_RETAINED } from './bounded.js';
 import { LocalCloudError } from './errors.js';
 import { Interleaver } from './interleaver.js';
+import { checkUpgrade, countOpenSagas, openSagasByVersion } from './versions.js';
 import { LocalQueue, type LocalMessage } from './queue.js';
 import { SeededRandom } from './random.js';
 import { LocalSecretStore, localSecretsManagerClient } from './secrets.js';
@@ -134,9 +135,22 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   private relay!: ReturnType<typeof createRelayHandler>;
   private poller!: StreamPoller;
   private readonly concurrency: number;
+  /** Versions whose participants run here, by version (the newest is {@link definition}). */
+  private readonly participantVersions = new Map<number, { readonly definition: AnySagaDefinition; readonly consumers: readonly { readonly participant: string; readonly name: string }[] }>();
+
+  /** The newest deployed definition: new sagas start on it; its tracker, relay and reconciler serve every version it names. */
+  get definition(): D {
+    return this.deployed;
+  }
+
+  /**
+   * Wraps every consumer handler as it is wired (now and after a {@link deploy}); fault injection
+   * installs its crash bookkeeping here. @default the handler itself
+   */
+  wrapHandler: (wiring: ConsumerWiring) => ConsumerWiring['handler'] = (wiring) => wiring.handler;
 
   private constructor(
-    readonly definition: D,
+    private deployed: D,
     readonly clock: VirtualClock,
     readonly random: SeededRandom,
     readonly bus: LocalEventBus,
@@ -189,38 +203,69 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     return cloud;
   }
 
-  private wire(streamsClient: DynamoDBStreamsClient, streamArn: string): void {
-    const def = this.definition;
-    const logger = this.options.logger ?? silentLogger;
+  private get queueOptions() {
+    return { visibilityTimeoutSeconds: 6 * (this.options.functionTimeoutSeconds ?? 30), maxReceiveCount: this.options.maxReceiveCount ?? 5 };
+  }
+
+  private addConsumer(name: string, handler: ConsumerWiring['handler']): ConsumerWiring {
     const ids = () => this.random.uuid();
-    const queueOptions = { visibilityTimeoutSeconds: 6 * (this.options.functionTimeoutSeconds ?? 30), maxReceiveCount: this.options.maxReceiveCount ?? 5 };
-    const addConsumer = (name: string, handler: ConsumerWiring['handler']): ConsumerWiring => {
-      const dlq = new LocalQueue(`${name}-dlq`, this.clock, ids, { maxReceiveCount: 1_000_000 });
-      const queue = new LocalQueue(`${name}-queue`, this.clock, ids, { ...queueOptions, deadLetterQueue: dlq });
-      const wiring = { name, queue, dlq, handler };
-      this.consumers.set(name, wiring);
-      return wiring;
-    };
+    const dlq = new LocalQueue(`${name}-dlq`, this.clock, ids, { maxReceiveCount: 1_000_000 });
+    const queue = new LocalQueue(`${name}-queue`, this.clock, ids, { ...this.queueOptions, deadLetterQueue: dlq });
+    const wiring = { name, queue, dlq, handler };
+    this.consumers.set(name, { ...wiring, handler: this.wrapHandler(wiring) });
+    return wiring;
+  }
+
+  private participantHandler(def: AnySagaDefinition, participant: string, steps: unknown): ConsumerWiring['handler'] {
+    return createParticipantHandler(def, participant, steps as never, {
+      client: this.client,
+      tableName: this.tableName,
+      clock: this.clock,
+      ids: () => this.random.uuid(),
+      logger: this.options.logger ?? silentLogger,
+      metrics: this.metrics,
+      ...(this.options.commitFaults ? { faults: this.options.commitFaults } : {}),
+      onOutcome: (o) => this.recordOutcome(o),
+      // Forward recovery as in AWS: backoff through ChangeMessageVisibility, a failure record on the last receive.
+      maxReceiveCount: this.queueOptions.maxReceiveCount,
+      visibility: { changeVisibility: async (arn, handle, seconds) => this.queueByArn(arn)?.changeVisibility(handle, seconds) },
+    });
+  }
+
+  /** One consumer per participant of `def`, subscribed as the constructs subscribe it (by event and version). */
+  private wireParticipants(def: AnySagaDefinition, participants: Readonly<Record<string, unknown>>, consumerName: (participant: string) => string): void {
+    const names: { participant: string; name: string }[] = [];
     for (const participant of participantNames(def)) {
-      const steps = (this.options.participants as Record<string, unknown>)[participant];
-      const handler = createParticipantHandler(def, participant as ParticipantNameOf<D>, steps as never, {
-        client: this.client,
-        tableName: this.tableName,
-        clock: this.clock,
-        ids,
-        logger,
-        metrics: this.metrics,
-        ...(this.options.commitFaults ? { faults: this.options.commitFaults } : {}),
-        onOutcome: (o) => this.recordOutcome(o),
-        // Forward recovery as in AWS: backoff through ChangeMessageVisibility, a failure record on the last receive.
-        maxReceiveCount: queueOptions.maxReceiveCount,
-        visibility: { changeVisibility: async (arn, handle, seconds) => this.queueByArn(arn)?.changeVisibility(handle, seconds) },
-      });
-      const { queue } = addConsumer(participant, handler);
-      for (const event of subscriptionsOf(def, participant)) this.bus.addRule(`${participant}-${event}`, subscriptionPattern(def, event), queue);
+      const name = consumerName(participant);
+      const existing = this.consumers.get(name);
+      let queue: LocalQueue;
+      if (existing) {
+        // Taken over in place (migratesFrom): same queue, new code and rules.
+        this.bus.removeRulesTargeting(existing.queue);
+        const wiring = { ...existing, handler: this.participantHandler(def, participant, participants[participant]) };
+        this.consumers.set(name, { ...wiring, handler: this.wrapHandler(wiring) });
+        queue = existing.queue;
+      } else {
+        queue = this.addConsumer(name, this.participantHandler(def, participant, participants[participant])).queue;
+      }
+      for (const event of subscriptionsOf(def, participant)) this.bus.addRule(`${name}-${event}`, subscriptionPattern(def, event, participant), queue);
+      names.push({ participant, name });
     }
-    const tracker = addConsumer(TRACKER, createTrackerHandler(def, { client: this.client, tableName: this.tableName, clock: this.clock, logger, metrics: this.metrics }));
-    this.bus.addRule('tracker-all', { source: [{ prefix: sourcePrefixFor(def) }] }, tracker.queue);
+    this.participantVersions.set(def.version, { definition: def, consumers: names });
+  }
+
+  /** The tracker (one for every version) and the relay, for the newest definition. */
+  private wireFrameworkFunctions(def: AnySagaDefinition): void {
+    const logger = this.options.logger ?? silentLogger;
+    const trackerHandler = createTrackerHandler(def, { client: this.client, tableName: this.tableName, clock: this.clock, logger, metrics: this.metrics });
+    const tracker = this.consumers.get(TRACKER);
+    if (tracker) {
+      const wiring = { ...tracker, handler: trackerHandler };
+      this.consumers.set(TRACKER, { ...wiring, handler: this.wrapHandler(wiring) });
+    } else {
+      const wiring = this.addConsumer(TRACKER, trackerHandler);
+      this.bus.addRule('tracker-all', { source: [{ prefix: sourcePrefixFor(def) }] }, wiring.queue);
+    }
     this.relay = createRelayHandler(def, {
       eventBridge: this.eventBridge,
       eventBusName: this.bus.name,
@@ -231,6 +276,11 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       logger,
       metrics: this.metrics,
     });
+  }
+
+  private wire(streamsClient: DynamoDBStreamsClient, streamArn: string): void {
+    this.wireParticipants(this.deployed, this.options.participants as Readonly<Record<string, unknown>>, (p) => p);
+    this.wireFrameworkFunctions(this.deployed);
     this.poller = new StreamPoller({
       streamsClient,
       streamArn,
@@ -241,6 +291,83 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       onFailure: (records, reason) => this.relayFailures.push({ records: records.length, reason }),
       onTrimmed: (shard, reason) => this.relayFailures.push({ records: 0, reason: `stream records of ${shard} trimmed before the relay read them: ${reason}` }),
     });
+  }
+
+  /**
+   * Deploys a newer version of the saga in the middle of a run, as a rolling upgrade in AWS would:
+   * new sagas start on it; its tracker, relay and reconciler serve every version it names in
+   * `previousVersions`. The participants of a previous version stay deployed beside the new
+   * ones (consumers named `<participant>-v<version>`), each getting only its own version's events,
+   * unless the new version takes their sagas over (`migratesFrom`): then the old consumers keep
+   * their queues and run the new code. Retire a version with {@link retire} once it has drained.
+   *
+   * @example
+   * ```ts
+   * await cloud.deploy({ definition: orderSagaV2, participants: participantsV2 });
+   * await cloud.runUntilQuiet();
+   * if ((await cloud.openSagasByVersion())[1] === undefined) cloud.retire(1);
+   * ```
+   */
+  async deploy(next: { readonly definition: AnySagaDefinition; readonly participants: Readonly<Record<string, unknown>> }): Promise<void> {
+    const current = this.deployed as AnySagaDefinition;
+    const def = next.definition;
+    checkUpgrade(current, [...this.participantVersions.keys()], def);
+    // A version taken over (migratesFrom): the new code runs on its consumers' queues, with what is
+    // in them; a participant the new version dropped keeps its old consumer until retired.
+    const migrating = new Set(def.migratesFrom ?? []);
+    const inherited = new Map<string, string>();
+    for (const [version, entry] of [...this.participantVersions]) {
+      if (!migrating.has(version)) continue;
+      const staying = entry.consumers.filter((c) => !participantNames(def).includes(c.participant));
+      for (const c of entry.consumers) if (!staying.includes(c)) inherited.set(c.participant, c.name);
+      if (staying.length > 0) this.participantVersions.set(version, { ...entry, consumers: staying });
+      else this.participantVersions.delete(version);
+    }
+    const names = new Map<string, string>();
+    for (const participant of participantNames(def)) {
+      names.set(participant, inherited.get(participant) ?? (this.consumers.has(participant) ? `${participant}-v${def.version}` : participant));
+    }
+    this.wireParticipants(def, next.participants, (p) => names.get(p)!);
+    this.deployed = def as D;
+    this.wireFrameworkFunctions(def);
+    for (const listener of this.deployListeners) listener(def);
+  }
+
+  private readonly deployListeners: ((def: AnySagaDefinition) => void)[] = [];
+
+  /** Called after every {@link deploy} with the new definition (the local reconciler rebuilds itself here). */
+  onDeploy(listener: (def: AnySagaDefinition) => void): void {
+    this.deployListeners.push(listener);
+  }
+
+  /** Deployed participant versions and their consumers, oldest first. */
+  get versions(): { readonly version: number; readonly consumers: readonly string[] }[] {
+    return [...this.participantVersions.entries()].sort(([a], [b]) => a - b).map(([version, v]) => ({ version, consumers: v.consumers.map((c) => c.name) }));
+  }
+
+  /**
+   * Removes a previous version's participants once its sagas have drained (no open saga of that
+   * version, nothing in its queues). Refuses otherwise, saying what is still there.
+   */
+  async retire(version: number): Promise<void> {
+    const entry = this.participantVersions.get(version);
+    if (!entry) throw new LocalCloudError(`No participants of v${version} are deployed; deployed: ${this.versions.map((v) => `v${v.version}`).join(', ')}.`, { version });
+    if (version === this.deployed.version) throw new LocalCloudError(`v${version} is the newest version; deploy a newer one before retiring it.`, { version });
+    const open = (await this.openSagasByVersion())[version] ?? 0;
+    const queued = entry.consumers.reduce((n, c) => n + this.consumer(c.name).queue.size + this.consumer(c.name).dlq.size, 0);
+    if (open > 0 || queued > 0) {
+      throw new LocalCloudError(`v${version} has not drained: ${open} open saga(s), ${queued} message(s) in its queues and DLQs. Retire it once both are 0.`, { version, open, queued });
+    }
+    for (const { name } of entry.consumers) {
+      this.bus.removeRulesTargeting(this.consumer(name).queue);
+      this.consumers.delete(name);
+    }
+    this.participantVersions.delete(version);
+  }
+
+  /** Open sagas counted by the definition version they run on. */
+  async openSagasByVersion(): Promise<Record<number, number>> {
+    return openSagasByVersion(this.client, this.tableName);
   }
 
   /** Starts a saga through the initiator's outbox, as `startSaga` does in AWS. */
@@ -378,26 +505,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
 
   /** Number of sagas in the open-sagas index (not terminal). */
   async openSagaCount(): Promise<number> {
-    let count = 0;
-    for (let shard = 0; shard < OPEN_SHARDS; shard++) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: KEY.openIndex,
-            KeyConditionExpression: '#s = :s',
-            ExpressionAttributeNames: { '#s': KEY.openPartition },
-            ExpressionAttributeValues: { ':s': `open#${shard}` },
-            Select: 'COUNT',
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        count += out.Count ?? 0;
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
-    }
-    return count;
+    return countOpenSagas(this.client, this.tableName);
   }
 
   async sagaRecord(sagaId: string): Promise<SagaRecord | undefined> {

@@ -150,6 +150,8 @@ export class FaultInjector {
     cloud.beforeInvoke = (consumer, messages) => this.beforeInvoke(consumer, messages);
     cloud.bus.entryFault = (entry) => this.entryFault(entry);
     cloud.streamRecordFilter = (records) => records.filter((record) => !this.dropsStreamRecord(record.eventID ?? record.dynamodb?.SequenceNumber ?? ''));
+    // Consumers wired later (a version deployed mid-run) are wrapped as they are wired.
+    cloud.wrapHandler = (wiring) => this.wrap(wiring);
     for (const [name, wiring] of [...cloud.consumers]) cloud.consumers.set(name, { ...wiring, handler: this.wrap(wiring) });
     cloud.client.middlewareStack.add((next, context) => async (args) => {
       this.maybeThrottle(context.commandName ?? '', args.input as { TransactItems?: unknown[] });

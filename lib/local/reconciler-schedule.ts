@@ -41,18 +41,38 @@ export function scheduleReconciler<D extends AnySagaDefinition>(cloud: LocalClou
   return { ...reconciler, runs };
 }
 
-/** A reconciler on a local cloud's ports, not scheduled (tests call `runOnce` themselves). */
+/**
+ * A reconciler on a local cloud's ports, not scheduled (tests call `runOnce` themselves). After a
+ * {@link LocalCloud.deploy} it runs the new definition (as a redeployed Lambda would: a cold start,
+ * with the checks registered so far).
+ */
 export function createLocalReconciler<D extends AnySagaDefinition>(cloud: LocalCloud<D>, options: LocalReconcilerOptions = {}): Reconciler {
   const { everyMs: _every, checks, logger, ...reconcilerOptions } = options;
-  return createReconciler(cloud.definition, {
-    client: cloud.client,
-    tableName: cloud.tableName,
-    clock: cloud.clock,
-    ids: () => cloud.random.uuid(),
-    metrics: cloud.metrics,
-    logger: logger ?? silentLogger,
-    queues: localQueueAdmin(cloud.consumers, () => cloud.clock.now()),
-    checks: checks ?? defaultReconciliationChecks(cloud.definition),
-    options: reconcilerOptions,
+  const registered: ReconciliationCheck[] = [];
+  const build = (def: AnySagaDefinition): Reconciler => {
+    const reconciler = createReconciler(def, {
+      client: cloud.client,
+      tableName: cloud.tableName,
+      clock: cloud.clock,
+      ids: () => cloud.random.uuid(),
+      metrics: cloud.metrics,
+      logger: logger ?? silentLogger,
+      queues: localQueueAdmin(cloud.consumers, () => cloud.clock.now()),
+      checks: checks ?? defaultReconciliationChecks(def),
+      options: reconcilerOptions,
+    });
+    for (const check of registered) reconciler.registerCheck(check);
+    return reconciler;
+  };
+  let current = build(cloud.definition);
+  cloud.onDeploy((def) => {
+    current = build(def);
   });
+  return {
+    runOnce: () => current.runOnce(),
+    registerCheck(check) {
+      current.registerCheck(check);
+      registered.push(check);
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import type { AnySagaDefinition } from '../../core/definition.js';
 import type { SagaApp, StartedSaga } from '../app.js';
 import { storedView } from '../app.js';
 import type { InjectedPoison } from '../faults.js';
@@ -15,6 +16,8 @@ export interface AppCheckInput {
   readonly poison?: readonly InjectedPoison[];
   /** The key-space consumer name a local-cloud consumer writes its rejections under. @default the consumer's own name */
   readonly rejectionConsumerOf?: (consumer: string) => string;
+  /** The newest definition deployed during the run (after an upgrade). @default the app's definition */
+  readonly definition?: AnySagaDefinition;
 }
 
 export interface AppCheckResult {
@@ -40,8 +43,9 @@ export interface AppCheckResult {
  */
 export async function checkAppInvariants(app: SagaApp, input: AppCheckInput): Promise<AppCheckResult> {
   const generic = checkGenericInvariants({
-    def: app.definition,
+    def: input.definition ?? app.definition,
     data: input.data,
+    startVersions: new Map(input.started.map((s) => [s.sagaId, s.definitionVersion ?? app.definition.version])),
     sagaIds: input.started.map((s) => s.sagaId),
     published: input.published,
     poison: input.poison ?? [],

@@ -1,5 +1,6 @@
 import { INITIATOR, RECONCILER, type AnySagaDefinition, type StepSpec } from '../../core/definition.js';
 import { isTerminal } from '../../core/model.js';
+import { definitionForVersion } from '../../core/versions.js';
 import type { InjectedPoison } from '../faults.js';
 import type { StoredData, StoredStep } from './stored-data.js';
 
@@ -32,6 +33,8 @@ export const GENERIC_INVARIANTS = [
   'no-unexpected-rejection',
   /** No saga record exists for a saga nobody started. */
   'no-unexpected-saga',
+  /** A saga runs on the version it started on: its record and every event it published carry that version, none is flagged for mixed versions. */
+  'version-pinned',
 ] as const;
 export type GenericInvariant = (typeof GENERIC_INVARIANTS)[number];
 
@@ -61,6 +64,8 @@ export interface GenericCheckInput {
   readonly poison: readonly InjectedPoison[];
   /** The key-space consumer name a local-cloud consumer writes its rejections under. */
   readonly rejectionConsumerOf: (consumer: string) => string;
+  /** The definition version each saga started on (sagaId → version). @default `def.version` for every saga */
+  readonly startVersions?: ReadonlyMap<string, number>;
 }
 
 export interface GenericCheckResult {
@@ -71,6 +76,9 @@ export interface GenericCheckResult {
 
 const TERMINAL = new Set(['completed', 'compensated']);
 const FLAGGED = 'failed-needs-attention';
+
+/** The definition a stored saga runs on, served by the newest one (`def`). */
+const defOf = (def: AnySagaDefinition, version: number | undefined): AnySagaDefinition => (version === undefined ? def : (definitionForVersion(def, version) ?? def));
 
 function stepSpec(def: AnySagaDefinition, participant: string, step: string): StepSpec | undefined {
   return (def.participants as Record<string, { steps: Record<string, StepSpec> } | undefined>)[participant]?.steps[step];
@@ -103,13 +111,14 @@ export function checkGenericInvariants(input: GenericCheckInput): GenericCheckRe
       openSagas.push(sagaId);
       add('saga-ends', `still ${saga.status}`, { sagaId });
     }
-    const terminals = new Set(saga.timeline.map((t) => isTerminal(def, t.type)).filter((t) => t !== undefined));
+    const sagaDef = defOf(def, saga.definitionVersion);
+    const terminals = new Set(saga.timeline.map((t) => isTerminal(sagaDef, t.type)).filter((t) => t !== undefined));
     if (terminals.size > 1) {
-      add('terminal-consistent', `timeline holds both success and failure terminal events: ${saga.timeline.filter((t) => isTerminal(def, t.type)).map((t) => t.type).join(', ')}`, { sagaId });
+      add('terminal-consistent', `timeline holds both success and failure terminal events: ${saga.timeline.filter((t) => isTerminal(sagaDef, t.type)).map((t) => t.type).join(', ')}`, { sagaId });
     }
     if (TERMINAL.has(saga.status)) {
       const wanted = saga.status === 'completed' ? 'success' : 'failure';
-      if (!saga.terminalEvent || isTerminal(def, saga.terminalEvent) !== wanted) {
+      if (!saga.terminalEvent || isTerminal(sagaDef, saga.terminalEvent) !== wanted) {
         add('terminal-consistent', `status ${saga.status} but terminal event ${JSON.stringify(saga.terminalEvent)}`, { sagaId });
       }
     }
@@ -117,6 +126,7 @@ export function checkGenericInvariants(input: GenericCheckInput): GenericCheckRe
   for (const sagaId of data.sagas.keys()) if (!expected.has(sagaId)) add('no-unexpected-saga', 'a saga record exists for a saga the simulation never started', { sagaId });
 
   checkSteps(input, add);
+  checkVersions(input, add);
   checkOutbox(input, add);
   checkRejections(input, add);
   return { summary, violations, openSagas };
@@ -153,7 +163,7 @@ function checkSteps({ def, data }: GenericCheckInput, add: Add): void {
         default:
           add('compensation-after-forward', `unknown barrier state ${JSON.stringify(s.state)}`, where);
       }
-      const spec = stepSpec(def, s.participant, s.step);
+      const spec = stepSpec(defOf(def, data.sagas.get(sagaId)?.definitionVersion), s.participant, s.step);
       if (status === 'compensated' && s.state === 'done' && spec?.compensation) {
         add('compensated-saga-undone', 'the saga is compensated but this step is still done: its effect was never undone, or the forward step ran after its compensation', where);
       }
@@ -161,6 +171,22 @@ function checkSteps({ def, data }: GenericCheckInput, add: Add): void {
         const settled = status === 'completed' ? ['confirmed'] : ['compensated', 'voided', 'failed'];
         if (!settled.includes(s.state)) add('tcc-settled', `the saga is ${status} but its TCC reservation is ${s.state}`, where);
       }
+    }
+  }
+}
+
+function checkVersions({ def, data, startVersions }: GenericCheckInput, add: Add): void {
+  const expectedOf = (sagaId: string): number => startVersions?.get(sagaId) ?? def.version;
+  for (const saga of data.sagas.values()) {
+    const expected = expectedOf(saga.sagaId);
+    if (saga.definitionVersion !== undefined && saga.definitionVersion !== expected) {
+      add('version-pinned', `the saga started on v${expected}, its record says v${saga.definitionVersion}`, { sagaId: saga.sagaId });
+    }
+    if (saga.flaggedReason?.startsWith('mixed definition versions')) add('version-pinned', saga.flaggedReason, { sagaId: saga.sagaId });
+  }
+  for (const r of data.outbox) {
+    if (r.definitionVersion !== undefined && data.sagas.has(r.sagaId) && r.definitionVersion !== expectedOf(r.sagaId)) {
+      add('version-pinned', `event ${r.type} carries v${r.definitionVersion}; its saga started on v${expectedOf(r.sagaId)}`, { sagaId: r.sagaId, subject: `${r.producer} ${r.type} ${r.eventId}` });
     }
   }
 }

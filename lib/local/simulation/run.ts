@@ -3,6 +3,7 @@ import { TRACKER_CONSUMER } from '../../runtime/tracker.js';
 import type { SagaApp, StartedSaga } from '../app.js';
 import { scenarioRandom, seedDataFor } from '../app.js';
 import { LocalCloud, TRACKER } from '../cloud.js';
+import { LocalCloudError } from '../errors.js';
 import { FAULT_KINDS, FaultInjector, type FaultPlan } from '../faults.js';
 import { scheduleReconciler, type LocalReconciler } from '../reconciler-schedule.js';
 import { checkAppInvariants, type AppCheckResult } from './check.js';
@@ -23,6 +24,12 @@ export interface AppSimulationOptions<D extends AnySagaDefinition = AnySagaDefin
   readonly redriveDeadLetters?: boolean;
   /** Progress lines (to stderr in the CLI). */
   readonly progress?: (message: string) => void;
+  /**
+   * Deploys the app's `upgrade` (its next version) just before saga number `upgradeAt` starts: a
+   * rolling upgrade under the same faults. Sagas before it run on the app's version to the end,
+   * the others on the new one. @default no upgrade
+   */
+  readonly upgradeAt?: number;
   /**
    * Adjusts the cloud before any saga starts. Tests use it to install deliberately broken
    * components and check that the invariant checker notices; never needed otherwise.
@@ -65,11 +72,27 @@ export interface SimulationReport {
   readonly reconciler: { readonly runs: number; readonly timeoutsPublished: number; readonly republished: number; readonly flagged: number };
   /** Outbox rows the reconciler republished (also under `reconciler`): the repair work a run caused. */
   readonly republished: number;
+  /** The rolling upgrade, when the run made one (`upgradeAt`). */
+  readonly upgrade?: UpgradeReport;
   readonly outcomes: Record<string, number>;
   readonly openSagas: readonly string[];
   readonly virtualSeconds: number;
   readonly deliveries: number;
   readonly storedItems: number;
+}
+
+/** What a rolling upgrade in a simulation did. */
+export interface UpgradeReport {
+  /** Saga number before which the new version was deployed. */
+  readonly at: number;
+  readonly from: number;
+  readonly to: number;
+  /** Sagas started on each version. */
+  readonly startedOn: Record<string, number>;
+  /** Whether the old version's participants were retired at the end (its sagas drained, its queues empty). */
+  readonly retired: boolean;
+  /** Open sagas of each version when the run ended (none when drained). */
+  readonly openByVersion: Record<string, number>;
 }
 
 export const MAX_LISTED_VIOLATIONS = 200;
@@ -102,6 +125,7 @@ const MAX_SETTLE_PASSES = 30;
 export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp<D>, options: AppSimulationOptions<D>): Promise<SimulationReport> {
   const progress = options.progress ?? (() => undefined);
   const def = app.definition;
+  const upgradeAt = checkUpgradeOption(app, options);
   const faults = new FaultInjector(options.faults, options.seed);
   const cloud = await LocalCloud.start({
     definition: def,
@@ -142,9 +166,14 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
     const perWave = Math.max(1, Math.round(options.arrivalsPerSecond ?? 20));
     for (let next = 0; next < options.sagas; next += perWave) {
       for (let index = next; index < Math.min(options.sagas, next + perWave); index++) {
-        const payload = app.scenario(index, random);
-        const { sagaId } = await cloud.startSaga(payload);
-        started.push({ index, sagaId, payload });
+        if (index === upgradeAt) {
+          await cloud.deploy(app.upgrade!);
+          progress(`  deployed "${def.name}" v${app.upgrade!.definition.version} before saga ${index}; v${def.version} sagas finish on v${def.version}${(app.upgrade!.definition.migratesFrom ?? []).includes(def.version) ? ' (taken over by the new version)' : ''}`);
+        }
+        const upgraded = upgradeAt !== undefined && index >= upgradeAt;
+        const payload = (upgraded && app.upgrade!.scenario ? app.upgrade!.scenario : app.scenario)(index, random);
+        const { sagaId } = await cloud.startSaga(payload as never);
+        started.push({ index, sagaId, payload, definitionVersion: cloud.definition.version });
       }
       const waveAt = cloud.clock.now() + 1000;
       await run(1000);
@@ -174,6 +203,9 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
       idle = acted ? 0 : idle + 1;
     }
 
+    // The old version drained? Then its participants can go, as an operator would remove them.
+    const upgrade = upgradeAt !== undefined ? await finishUpgrade(cloud, def.version, upgradeAt, started) : undefined;
+
     // 4. Check the stored data.
     progress('Checking invariants on the stored data …');
     const data = await readStoredData(cloud.client, cloud.tableName);
@@ -183,13 +215,42 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
       published,
       poison: faults.poison,
       rejectionConsumerOf: (consumer) => (consumer === TRACKER ? TRACKER_CONSUMER : consumer),
+      definition: cloud.definition,
     });
-    const report = buildReport({ options, saga: def.name, faults, cloud, reconciler, checked, redriven, deliveries, startedAt, storedItems: data.itemCount });
+    const report = { ...buildReport({ options, saga: def.name, faults, cloud, reconciler, checked, redriven, deliveries, startedAt, storedItems: data.itemCount }), ...(upgrade ? { upgrade } : {}) };
     await options.inspect?.(cloud, data, report, { reconciler, faults, started });
     return report;
   } finally {
     await cloud.stop();
   }
+}
+
+function checkUpgradeOption(app: SagaApp<AnySagaDefinition>, options: AppSimulationOptions<never>): number | undefined {
+  const at = options.upgradeAt;
+  if (at === undefined) return undefined;
+  if (!app.upgrade) {
+    throw new LocalCloudError(`upgradeAt ${at}: saga "${app.definition.name}" has no upgrade; export \`upgrade: { definition, participants }\` (its next version) from the app module.`);
+  }
+  if (!Number.isInteger(at) || at < 0 || at >= options.sagas) {
+    throw new LocalCloudError(`upgradeAt must be a saga number from 0 to ${options.sagas - 1} (the upgrade is deployed before that saga starts), got ${at}.`);
+  }
+  return at;
+}
+
+async function finishUpgrade(cloud: LocalCloud<AnySagaDefinition>, from: number, at: number, started: readonly StartedSaga[]): Promise<UpgradeReport> {
+  const startedOn: Record<string, number> = {};
+  for (const s of started) startedOn[String(s.definitionVersion)] = (startedOn[String(s.definitionVersion)] ?? 0) + 1;
+  const openByVersion = Object.fromEntries(Object.entries(await cloud.openSagasByVersion()).map(([v, n]) => [String(v), n]));
+  if (cloud.versions.some((v) => v.version === from)) {
+    try {
+      await cloud.retire(from);
+    } catch (error) {
+      if (!(error instanceof LocalCloudError)) throw error; // not drained: reported, and the checks say why
+    }
+  }
+  // Taken over (migratesFrom) counts as retired too: no participant of the old version runs.
+  const retired = !cloud.versions.some((v) => v.version === from);
+  return { at, from, to: cloud.definition.version, startedOn, retired, openByVersion };
 }
 
 interface ReportInput {

@@ -35,6 +35,8 @@ export interface StoredOutboxRow {
   readonly envelopeEventId: string | undefined;
   readonly type: string;
   readonly republishOf?: string;
+  /** `definitionVersion` inside the envelope: the version of the saga it belongs to. */
+  readonly definitionVersion?: number;
 }
 
 export interface StoredRejection {
@@ -53,6 +55,7 @@ export interface StoredSaga {
   readonly status: string;
   readonly terminalEvent?: string;
   readonly flaggedReason?: string;
+  readonly definitionVersion?: number;
   readonly timeline: readonly { readonly eventId: string; readonly type: string; readonly producer: string }[];
 }
 
@@ -111,15 +114,18 @@ function classify(data: StoredData, item: Record<string, unknown>): void {
       status: String(item.status),
       ...(typeof item.terminalEvent === 'string' ? { terminalEvent: item.terminalEvent } : {}),
       ...(typeof item.flaggedReason === 'string' ? { flaggedReason: item.flaggedReason } : {}),
+      ...(typeof item.definitionVersion === 'number' ? { definitionVersion: item.definitionVersion } : {}),
       timeline: ((item.timeline as { eventId: string; type: string; producer: string }[] | undefined) ?? []).map((t) => ({ eventId: t.eventId, type: t.type, producer: t.producer })),
     });
     return;
   }
   if (kind === ITEM_KIND.outbox) {
     let envelopeEventId: string | undefined;
+    let definitionVersion: number | undefined;
     try {
-      const parsed = JSON.parse(String(item.detail)) as { eventId?: unknown };
+      const parsed = JSON.parse(String(item.detail)) as { eventId?: unknown; definitionVersion?: unknown };
       envelopeEventId = typeof parsed.eventId === 'string' ? parsed.eventId : undefined;
+      definitionVersion = typeof parsed.definitionVersion === 'number' ? parsed.definitionVersion : undefined;
     } catch {
       envelopeEventId = undefined;
     }
@@ -132,6 +138,7 @@ function classify(data: StoredData, item: Record<string, unknown>): void {
       envelopeEventId,
       type: String(item.type),
       ...(typeof item.republishOf === 'string' ? { republishOf: item.republishOf } : {}),
+      ...(definitionVersion !== undefined ? { definitionVersion } : {}),
     });
     return;
   }
