@@ -340,6 +340,12 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
     this.deployListeners.push(listener);
   }
 
+  /** The participant a consumer runs (`inventory-v2` runs `inventory`); the consumer's own name for the tracker. */
+  participantOf(consumer: string): string {
+    for (const entry of this.participantVersions.values()) for (const c of entry.consumers) if (c.name === consumer) return c.participant;
+    return consumer;
+  }
+
   /** Deployed participant versions and their consumers, oldest first. */
   get versions(): { readonly version: number; readonly consumers: readonly string[] }[] {
     return [...this.participantVersions.entries()].sort(([a], [b]) => a - b).map(([version, v]) => ({ version, consumers: v.consumers.map((c) => c.name) }));

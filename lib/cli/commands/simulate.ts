@@ -53,8 +53,9 @@ export const simulateCommand: Command = {
   summary: 'run a saga app (default: the reference order saga) under seeded fault injection and check the invariants on the stored data',
   usage:
     'saga simulate [--app <module>] [--sagas N (200)] [--seed S (1)] [--duplicate P] [--reorder [P]] [--crash-before-commit P] [--crash-after-commit P] ' +
-    '[--publish-failure P] [--throttle P] [--poison P] [--stall P] [--drop-stream-record P] [--tracker-throttle P] [--all-faults P] [--rate SAGAS_PER_SECOND (20)] [--concurrency C (2)] [--json]\n' +
+    '[--publish-failure P] [--throttle P] [--poison P] [--stall P] [--drop-stream-record P] [--tracker-throttle P] [--all-faults P] [--rate SAGAS_PER_SECOND (20)] [--concurrency C (2)] [--upgrade-at N] [--json]\n' +
     `  ${APP_USAGE}\n` +
+    '  --upgrade-at N deploys the app\'s `upgrade` (its next version) before saga N starts: a rolling upgrade under the same faults.\n' +
     '  C is how many invocations of one participant may run at once, interleaved at their DynamoDB calls by the seed.\n' +
     '  P is a probability per opportunity (0–1). Exit code 1 if any invariant is violated or any saga is left open.',
   async run(argv, io) {
@@ -66,6 +67,7 @@ export const simulateCommand: Command = {
         seed: { type: 'string' },
         rate: { type: 'string' },
         concurrency: { type: 'string' },
+        'upgrade-at': { type: 'string' },
         'all-faults': { type: 'string' },
         json: { type: 'boolean', default: false },
         ...Object.fromEntries(Object.keys(FAULT_FLAGS).map((f) => [f, { type: 'string' as const }])),
@@ -77,6 +79,10 @@ export const simulateCommand: Command = {
     const rate = positiveInt(values.rate, '--rate', 20);
     const concurrency = positiveInt(values.concurrency, '--concurrency', 2);
     const all = probability(values['all-faults'], 'all-faults');
+    const upgradeAt = values['upgrade-at'] === undefined ? undefined : Number(values['upgrade-at']);
+    if (upgradeAt !== undefined && !(Number.isInteger(upgradeAt) && upgradeAt >= 0 && upgradeAt < sagas)) {
+      throw new UsageError(`--upgrade-at takes a saga number from 0 to ${sagas - 1} (the upgrade is deployed before it starts), got ${JSON.stringify(values['upgrade-at'])}.`);
+    }
     const plan = { ...NO_FAULTS } as Record<keyof FaultPlan, number>;
     for (const [flag, field] of Object.entries(FAULT_FLAGS)) {
       const given = raw[flag];
@@ -84,8 +90,11 @@ export const simulateCommand: Command = {
     }
     const err = (text: string) => io.err(text);
     const app = await loadApp(values.app);
+    if (upgradeAt !== undefined && !app.upgrade) {
+      throw new UsageError(`--upgrade-at: the app "${app.definition.name}" has no upgrade; export \`upgrade: { definition, participants }\` (its next version, whose previousVersions names this one) from the app module.`);
+    }
     err(`Simulating ${sagas} sagas of "${app.definition.name}", seed ${seed}, faults ${JSON.stringify(plan)} …`);
-    const report = await runAppSimulation(app, { sagas, seed, faults: plan, arrivalsPerSecond: rate, concurrency, progress: err });
+    const report = await runAppSimulation(app, { sagas, seed, faults: plan, arrivalsPerSecond: rate, concurrency, progress: err, ...(upgradeAt !== undefined ? { upgradeAt } : {}) });
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else printReport(io, report);
     return report.violations.length === 0 && report.summary.open === 0 ? 0 : 1;
@@ -98,6 +107,10 @@ function printReport(io: CliIO, r: SimulationReport): void {
   io.out('  faults       ' + Object.entries(r.faults).map(([k, v]) => `${k}=${v}`).join('  '));
   io.out('  dead letters redriven ' + JSON.stringify(r.deadLetters.redriven) + ', remaining ' + JSON.stringify(r.deadLetters.remaining));
   io.out(`  reconciler   runs=${r.reconciler.runs} timeouts=${r.reconciler.timeoutsPublished} republished=${r.reconciler.republished} flagged=${r.reconciler.flagged}`);
+  if (r.upgrade) {
+    const u = r.upgrade;
+    io.out(`  upgrade      v${u.from} → v${u.to} before saga ${u.at}; started ${Object.entries(u.startedOn).map(([v, n]) => `v${v}=${n}`).join(' ')}; v${u.from} ${u.retired ? 'drained and retired' : `NOT drained (open: ${JSON.stringify(u.openByVersion)})`}`);
+  }
   for (const [name, value] of Object.entries(r.figures)) io.out(`  ${name.padEnd(12)} ${figureText(value)}`);
   io.out(`\n  ${r.invariantsChecked.length} invariants checked on ${r.storedItems} stored items.`);
   if (r.violations.length === 0) {

@@ -1,3 +1,4 @@
+import { verifyUpgrade } from './upgrade.js';
 import { TIMEOUT_EVENT, type AnySagaDefinition } from '../definition.js';
 import { allReactions, isTerminal, producersOf, type Reaction } from '../model.js';
 import { analysePaths, MAX_RUNS, type PathAnalysis } from './paths.js';
@@ -5,6 +6,7 @@ import { checkCompensationOnSuccess, checkCycles, checkDuplicates, checkStepDead
 import { sortFindings, VerificationError, type VerificationFinding } from './types.js';
 
 export { FINDING_CODES, VerificationError, type FindingCode, type FindingSeverity, type VerificationFinding } from './types.js';
+export { verifyUpgrade } from './upgrade.js';
 export { analysePaths, DEADLINE_MARK, MAX_RUNS, type DeadEnd, type LateEffect, type PathAnalysis, type TccProblem, type UncompensatedStep } from './paths.js';
 
 export interface VerifyOptions {
@@ -37,6 +39,8 @@ export function verifyDefinition(def: AnySagaDefinition, options: VerifyOptions 
     ...tccFindings(reactions, paths),
     ...checkCompensationOnSuccess(def, reactions),
     ...checkStepDeadlines(def),
+    // A version that takes over in-flight sagas of an older one must be able to finish them.
+    ...(def.previousVersions ?? []).flatMap((previous) => verifyUpgrade(previous, def)),
     ...(paths.capped
       ? [
           {

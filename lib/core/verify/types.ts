@@ -17,6 +17,10 @@ export const FINDING_CODES = [
   'step-deadline-too-late',
   'compensation-on-success-path',
   'unused-event',
+  'upgrade-reaction-dropped',
+  'upgrade-event-dropped',
+  'upgrade-terminal-changed',
+  'upgrade-deadline-shorter',
   'path-analysis-capped',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];

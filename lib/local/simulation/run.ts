@@ -214,7 +214,7 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
       started,
       published,
       poison: faults.poison,
-      rejectionConsumerOf: (consumer) => (consumer === TRACKER ? TRACKER_CONSUMER : consumer),
+      rejectionConsumerOf: (consumer) => (consumer === TRACKER ? TRACKER_CONSUMER : cloud.participantOf(consumer)),
       definition: cloud.definition,
     });
     const report = { ...buildReport({ options, saga: def.name, faults, cloud, reconciler, checked, redriven, deliveries, startedAt, storedItems: data.itemCount }), ...(upgrade ? { upgrade } : {}) };
