@@ -83,7 +83,10 @@ export abstract class ChoreographyBase extends Construct implements IChoreograph
   }
 
   addParticipant(participant: string, options: SagaParticipantOptions): SagaParticipant {
-    return new SagaParticipant(this, `Participant-${participant}`, { ...options, choreography: this, participant });
+    const version = options.version ?? this.definition.version;
+    // Version 1 keeps the id a participant always had; a later version gets its own resources.
+    const id = version === 1 || (this.definition.migratesFrom ?? []).length > 0 && version === this.definition.version ? `Participant-${participant}` : `Participant-${participant}-v${version}`;
+    return new SagaParticipant(this, id, { ...options, choreography: this, participant });
   }
 
   grantStart(grantee: iam.IGrantable): iam.Grant {
@@ -125,11 +128,11 @@ export abstract class ChoreographyBase extends Construct implements IChoreograph
   }
 
   private urlMap(url: (p: SagaParticipant) => string): Record<string, string> {
-    return Object.fromEntries(this.listedParticipants().map((p) => [p.participant, url(p)]));
+    return Object.fromEntries(this.listedParticipants().map((p) => [p.deployedName, url(p)]));
   }
 
   registerParticipant(participant: SagaParticipant): void {
-    const existing = this.participants.get(participant.participant);
+    const existing = this.participants.get(participant.deployedName);
     if (existing) {
       throw new SagaConstructError(
         `${participant.node.path}: participant "${participant.participant}" was already added to this choreography at ${existing.node.path}. ` +
@@ -137,7 +140,7 @@ export abstract class ChoreographyBase extends Construct implements IChoreograph
         { path: participant.node.path, prop: 'participant', value: participant.participant },
       );
     }
-    this.participants.set(participant.participant, participant);
+    this.participants.set(participant.deployedName, participant);
     if (Stack.of(participant) === Stack.of(this)) for (const operator of this.operators) participant.grantOperator(operator);
     this.onParticipantAdded(participant);
   }

@@ -8,7 +8,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV, subscriptionPattern, subscriptionsOf } from '../core/index.js';
+import { ENV, keptVersions, subscriptionPattern, subscriptionsOf, type AnySagaDefinition } from '../core/index.js';
 import type { IChoreography } from './choreography-base.js';
 import { SagaConstructError } from './errors.js';
 import { acknowledge } from './acknowledgements.js';
@@ -26,6 +26,15 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 export interface SagaParticipantOptions {
   /** Entry file exporting `handler` (absolute, or relative to the working directory). */
   readonly entry: string;
+  /**
+   * The definition version this participant's code runs: the choreography's definition version,
+   * or, during a rolling upgrade, a version its `previousVersions` names whose participants stay
+   * deployed until its sagas drain (`saga versions` tells). Its rules receive only that version's
+   * events. `addParticipant` names a version-1 participant `Participant-<name>` and a later one
+   * `Participant-<name>-v<version>`, so adding v2 beside v1 leaves v1's resources as they were.
+   * @default the choreography definition's version
+   */
+  readonly version?: number;
   /** Function timeout. @default Duration.seconds(30) */
   readonly timeout?: Duration;
   /** Function memory in MB (128–10240). @default 256 */
@@ -96,6 +105,10 @@ export interface SagaParticipantProps extends SagaParticipantOptions {
  */
 export class SagaParticipant extends Construct {
   readonly participant: string;
+  /** The definition version its code runs. */
+  readonly version: number;
+  /** How the choreography lists it (URL maps, DLQ metrics): the participant's name, `<name>-v<version>` for a previous version. */
+  readonly deployedName: string;
   readonly choreography: IChoreography;
   readonly function: lambda.IFunction;
   readonly queue: sqs.Queue;
@@ -107,8 +120,10 @@ export class SagaParticipant extends Construct {
   constructor(scope: Construct, id: string, props: SagaParticipantProps) {
     super(scope, id);
     const { choreography, participant } = props;
-    const def = choreography.definition;
+    const def = participantDefinition(this, choreography.definition, props.version);
     checkParticipant(this, def, participant);
+    this.version = def.version;
+    this.deployedName = def.version === choreography.definition.version ? participant : `${participant}-v${def.version}`;
     const timeout = props.timeout ?? Duration.seconds(30);
     const memorySize = props.memorySize ?? 256;
     const batchSize = props.batchSize ?? 10;
@@ -164,7 +179,7 @@ export class SagaParticipant extends Construct {
       rules[event] = new events.Rule(this, `On${event}`, {
         eventBus: choreography.eventBus,
         description: `saga ${def.name}: ${event} -> ${participant}`,
-        eventPattern: toEventPattern(subscriptionPattern(def, event)),
+        eventPattern: toEventPattern(subscriptionPattern(def, event, participant)),
         // Events EventBridge could not deliver land in the participant's DLQ, next to the ones it could not process.
         targets: [new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue })],
       });
@@ -240,4 +255,28 @@ export class SagaParticipant extends Construct {
       );
     }
   }
+}
+
+/**
+ * The definition a participant of `version` runs: the choreography's own, or a previous version
+ * it keeps deployed. A version the definition takes over (`migratesFrom`) cannot also keep its own
+ * participants: every event of its sagas would reach both.
+ */
+function participantDefinition(scope: Construct, def: AnySagaDefinition, version: number | undefined): AnySagaDefinition {
+  if (version === undefined || version === def.version) return def;
+  const path = scope.node.path;
+  if ((def.migratesFrom ?? []).includes(version)) {
+    throw new SagaConstructError(
+      `${path}: saga "${def.name}" v${def.version} takes over v${version} sagas (migratesFrom), so v${version} participants must not stay deployed: each v${version} event would reach both. Remove this participant, or drop ${version} from migratesFrom to keep v${version} running beside v${def.version}.`,
+      { path, prop: 'version', value: version },
+    );
+  }
+  const kept = keptVersions(def).find((p) => p.version === version);
+  if (!kept) {
+    throw new SagaConstructError(
+      `${path}: saga "${def.name}" v${def.version} does not name v${version} in previousVersions; a participant of v${version} would get events nobody else tracks. Deployable versions: ${[def.version, ...keptVersions(def).map((p) => p.version)].map((v) => `v${v}`).join(', ')}.`,
+      { path, prop: 'version', value: version },
+    );
+  }
+  return kept;
 }

@@ -43,7 +43,7 @@ describe('SagaParticipant: rule → queue → function per subscription', () => 
     const subscriptions = participantNames(orderSaga).reduce((n, p) => n + subscriptionsOf(orderSaga, p).length, 0);
     template.resourceCountIs('AWS::Events::Rule', subscriptions + 2);
     // The pattern admits only producers allowed to emit the event: no participant can trigger another with a forged event type.
-    expect(subscriptionPattern(orderSaga, 'OrderCreated')).toEqual({ source: ['saga.order.order'], 'detail-type': ['OrderCreated'], detail: { definition: ['order'] } });
+    expect(subscriptionPattern(orderSaga, 'OrderCreated')).toEqual({ source: ['saga.order.order'], 'detail-type': ['OrderCreated'], detail: { definition: ['order'], definitionVersion: [1] } });
   });
 
   it('writes the ENV variables and merges extra environment', () => {
