@@ -323,10 +323,21 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       if (staying.length > 0) this.participantVersions.set(version, { ...entry, consumers: staying });
       else this.participantVersions.delete(version);
     }
-    const names = new Map<string, string>();
-    for (const participant of participantNames(def)) {
-      names.set(participant, inherited.get(participant) ?? (this.consumers.has(participant) ? `${participant}-v${def.version}` : participant));
+    // As the constructs name them: the newest version's participants by their names, a kept
+    // version's as `<name>-v<version>` (operator commands then mean the newest by a plain name).
+    for (const [version, entry] of [...this.participantVersions]) {
+      const renamed = entry.consumers.map((c) => {
+        if (c.name !== c.participant || inherited.get(c.participant) === c.name) return c;
+        const name = `${c.participant}-v${version}`;
+        const wiring = this.consumers.get(c.name)!;
+        this.consumers.delete(c.name);
+        this.consumers.set(name, { ...wiring, name });
+        return { participant: c.participant, name };
+      });
+      this.participantVersions.set(version, { ...entry, consumers: renamed });
     }
+    const names = new Map<string, string>();
+    for (const participant of participantNames(def)) names.set(participant, inherited.get(participant) ?? participant);
     this.wireParticipants(def, next.participants, (p) => names.get(p)!);
     this.deployed = def as D;
     this.wireFrameworkFunctions(def);

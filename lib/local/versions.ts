@@ -2,6 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import type { AnySagaDefinition } from '../core/definition.js';
 import { KEY, OPEN_SHARDS } from '../core/keys.js';
 import { definitionForVersion } from '../core/versions.js';
+import { sagasByVersion } from '../runtime/operator/versions.js';
 import { LocalCloudError } from './errors.js';
 
 /**
@@ -57,12 +58,5 @@ export async function countOpenSagas(client: DynamoDBDocumentClient, tableName: 
 
 /** Open sagas by the definition version they run on: when a version's count is 0 it has drained. */
 export async function openSagasByVersion(client: DynamoDBDocumentClient, tableName: string): Promise<Record<number, number>> {
-  const counts: Record<number, number> = {};
-  for await (const page of openIndexPages(client, tableName, { ProjectionExpression: '#v', ExpressionAttributeNames: { '#v': 'definitionVersion' } })) {
-    for (const item of page.Items ?? []) {
-      const v = Number(item.definitionVersion);
-      counts[v] = (counts[v] ?? 0) + 1;
-    }
-  }
-  return counts;
+  return (await sagasByVersion(client, tableName)).open;
 }

@@ -31,4 +31,5 @@ export * from './reconciler-explain.js';
 export * from './reconciler-outbox.js';
 export * from './operator/context.js';
 export * from './operator/actions.js';
+export { sagasByVersion, versionStatus, type VersionStatus } from './operator/versions.js';
 export * from './isolation.js';

@@ -4,7 +4,8 @@ import { participantNames } from '../../core/model.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
 import { forceCompensation, inspectSaga, listDeadLetters, redrive, resolveSaga, retryStep } from '../../runtime/operator/actions.js';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, awsOperatorContext, connectionFlags, type ContextFactory } from './context.js';
-import { formatDeadLetters, formatInspection } from './format.js';
+import { formatDeadLetters, formatInspection, formatVersions } from './format.js';
+import { versionStatus } from '../../runtime/operator/versions.js';
 import { sagaTimelinePage, type TimelineExtras } from '../html/timeline-page.js';
 import type { OperatorContext } from '../../runtime/operator/context.js';
 
@@ -135,7 +136,18 @@ export function createOperatorCommands(context: ContextFactory = awsOperatorCont
       return 0;
     },
   };
-  return [dlq, redriveCommand, inspect, retry, compensate, resolve];
+  const versions: Command = {
+    name: 'versions',
+    summary: 'during a rolling upgrade: open and flagged sagas and DLQ depth per definition version, and whether a previous version has drained',
+    usage: `saga versions ${CONNECTION_USAGE}`,
+    async run(argv, io) {
+      const { values } = parse(argv);
+      const status = await versionStatus(await context(connectionFlags(values)));
+      print(io, { versions: status }, values, () => formatVersions(status));
+      return 0;
+    },
+  };
+  return [dlq, redriveCommand, inspect, retry, compensate, resolve, versions];
 }
 
 /** The operator commands against AWS (or `AWS_ENDPOINT_URL`), as registered in `saga`. */

@@ -1,3 +1,4 @@
+import type { VersionStatus } from '../../runtime/operator/versions.js';
 import type { DeadLetterView, Inspection } from '../../runtime/operator/actions.js';
 
 const time = (iso: string | undefined): string => (iso ? iso.replace('T', ' ').replace(/Z$/, '') : '-');
@@ -49,4 +50,20 @@ export function formatDeadLetters(letters: readonly DeadLetterView[], participan
     }
   }
   return lines;
+}
+
+/** `saga versions`: one line per deployed version, and what to do about a drained one. */
+export function formatVersions(status: readonly VersionStatus[]): string[] {
+  const lines = status.map((v) => {
+    const state =
+      v.role === 'newest'
+        ? 'newest: new sagas start here'
+        : v.role === 'migrated'
+          ? 'taken over by the newest version (migratesFrom)'
+          : v.drained
+            ? 'DRAINED: remove its participants and drop it from previousVersions'
+            : 'still draining';
+    return `v${v.version}  ${String(v.openSagas).padStart(6)} open  ${String(v.flaggedSagas).padStart(4)} flagged  ${String(v.deadLetters).padStart(4)} in DLQs  ${state}`;
+  });
+  return ['version   sagas open / flagged / dead letters', ...lines];
 }
