@@ -250,6 +250,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       }
       for (const event of subscriptionsOf(def, participant)) this.bus.addRule(`${name}-${event}`, subscriptionPattern(def, event, participant), queue);
       names.push({ participant, name });
+      this.consumerParticipants.set(name, participant);
     }
     this.participantVersions.set(def.version, { definition: def, consumers: names });
   }
@@ -332,6 +333,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
         const wiring = this.consumers.get(c.name)!;
         this.consumers.delete(c.name);
         this.consumers.set(name, { ...wiring, name });
+        this.consumerParticipants.set(name, c.participant);
         return { participant: c.participant, name };
       });
       this.participantVersions.set(version, { ...entry, consumers: renamed });
@@ -353,9 +355,11 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
 
   /** The participant a consumer runs (`inventory-v2` runs `inventory`); the consumer's own name for the tracker. */
   participantOf(consumer: string): string {
-    for (const entry of this.participantVersions.values()) for (const c of entry.consumers) if (c.name === consumer) return c.participant;
-    return consumer;
+    return this.consumerParticipants.get(consumer) ?? consumer;
   }
+
+  /** Every participant consumer ever wired (retired ones too: their rejections stay readable). */
+  private readonly consumerParticipants = new Map<string, string>();
 
   /** Deployed participant versions and their consumers, oldest first. */
   get versions(): { readonly version: number; readonly consumers: readonly string[] }[] {
