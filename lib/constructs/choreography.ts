@@ -247,8 +247,8 @@ export class Choreography extends ChoreographyBase {
       );
       return;
     }
-    this.reconciler.addDeadLetterQueue(participant.participant, participant.deadLetterQueue);
-    this.dashboard?.addDeadLetterQueue(participant.participant, participant.deadLetterQueue);
+    this.reconciler.addDeadLetterQueue(participant.deployedName, participant.deadLetterQueue);
+    this.dashboard?.addDeadLetterQueue(participant.deployedName, participant.deadLetterQueue);
   }
 
   private resolveTuning(props: ChoreographyProps) {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { defineSaga, definitionForVersion, deployedVersions, keptVersions, servedVersions, subscriptionPattern, verifyDefinition, verifyUpgrade } from '../../lib/core/index.js';
 import { DefinitionError } from '../../lib/core/errors.js';
+import type { AnySagaDefinition } from '../../lib/core/definition.js';
 import { transferSaga } from '../fixtures/apps/transfer/saga.js';
 import { transferSagaV2 } from '../fixtures/apps/transfer/saga-v2.js';
 
 /** A copy of a definition with other fields, through defineSaga (its structure checks included). */
-const variant = (base: typeof transferSaga, changes: Record<string, unknown>) => defineSaga({ ...(base as object), kind: undefined, ...changes } as never);
+const variant = (base: AnySagaDefinition, changes: Record<string, unknown>) => defineSaga({ ...(base as object), kind: undefined, ...changes } as never);
 
 describe('definition versions', () => {
   it('a version serves its own sagas and those it migrates; the tracker finds a kept previous version by number', () => {
