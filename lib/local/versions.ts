@@ -1,8 +1,7 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AnySagaDefinition } from '../core/definition.js';
-import { KEY, OPEN_SHARDS } from '../core/keys.js';
 import { definitionForVersion } from '../core/versions.js';
-import { sagasByVersion } from '../runtime/operator/versions.js';
+import { OPEN_SHARD_NAMES, openIndexPages, sagasByVersion } from '../runtime/operator/versions.js';
 import { LocalCloudError } from './errors.js';
 
 /**
@@ -28,31 +27,10 @@ export function checkUpgrade(current: AnySagaDefinition, runningVersions: readon
   }
 }
 
-async function* openIndexPages(client: DynamoDBDocumentClient, tableName: string, extra: Record<string, unknown>) {
-  for (let shard = 0; shard < OPEN_SHARDS; shard++) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: KEY.openIndex,
-          KeyConditionExpression: '#s = :s',
-          ExpressionAttributeValues: { ':s': `open#${shard}` },
-          ExclusiveStartKey: startKey,
-          ...extra,
-          ExpressionAttributeNames: { '#s': KEY.openPartition, ...((extra.ExpressionAttributeNames as Record<string, string>) ?? {}) },
-        }),
-      );
-      yield out;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-  }
-}
-
 /** Number of sagas in the open-sagas index (not terminal): counted by the index, no item read. */
 export async function countOpenSagas(client: DynamoDBDocumentClient, tableName: string): Promise<number> {
   let count = 0;
-  for await (const page of openIndexPages(client, tableName, { Select: 'COUNT' })) count += page.Count ?? 0;
+  for (const shard of OPEN_SHARD_NAMES) for await (const page of openIndexPages(client, tableName, shard, { count: true })) count += page.Count ?? 0;
   return count;
 }
 

@@ -20,32 +20,46 @@ export interface VersionStatus {
   readonly drained: boolean;
 }
 
+/**
+ * The pages of one shard of the open-sagas index (`open#N`, `open#attention` …), with whatever
+ * projection or `Select` the caller adds: the one paged query the version counts and the local
+ * cloud's open-saga count share.
+ */
+export async function* openIndexPages(client: DynamoDBDocumentClient, tableName: string, shard: string, extra: { readonly names?: Record<string, string>; readonly projection?: string; readonly count?: boolean } = {}) {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: KEY.openIndex,
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': KEY.openPartition, ...(extra.names ?? {}) },
+        ExpressionAttributeValues: { ':s': shard },
+        ...(extra.projection ? { ProjectionExpression: extra.projection } : {}),
+        ...(extra.count ? { Select: 'COUNT' as const } : {}),
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    yield out;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/** The regular open shards (`open#0` … ), not the attention or ended ones. */
+export const OPEN_SHARD_NAMES: readonly string[] = Array.from({ length: OPEN_SHARDS }, (_, i) => `open#${i}`);
+
 /** Sagas in the open index (the `open#N` shards) and the attention shard, counted by the version they run on. */
 export async function sagasByVersion(client: DynamoDBDocumentClient, tableName: string): Promise<{ open: Record<number, number>; flagged: Record<number, number> }> {
   const open: Record<number, number> = {};
   const flagged: Record<number, number> = {};
-  const shards = [...Array.from({ length: OPEN_SHARDS }, (_, i) => `open#${i}`), ATTENTION_SHARD];
-  for (const shard of shards) {
+  for (const shard of [...OPEN_SHARD_NAMES, ATTENTION_SHARD]) {
     const counts = shard === ATTENTION_SHARD ? flagged : open;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: KEY.openIndex,
-          KeyConditionExpression: '#s = :s',
-          ExpressionAttributeNames: { '#s': KEY.openPartition, '#v': 'definitionVersion' },
-          ExpressionAttributeValues: { ':s': shard },
-          ProjectionExpression: '#v',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
+    for await (const page of openIndexPages(client, tableName, shard, { names: { '#v': 'definitionVersion' }, projection: '#v' })) {
+      for (const item of page.Items ?? []) {
         const v = Number(item.definitionVersion);
         counts[v] = (counts[v] ?? 0) + 1;
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
   return { open, flagged };
 }
