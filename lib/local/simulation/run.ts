@@ -1,4 +1,6 @@
 import type { AnySagaDefinition } from '../../core/definition.js';
+import { ENDED_SHARD, UNPUBLISHED_SHARD } from '../../core/keys.js';
+import { openIndexPages } from '../../runtime/operator/versions.js';
 import { TRACKER_CONSUMER } from '../../runtime/tracker.js';
 import type { SagaApp, StartedSaga } from '../app.js';
 import { scenarioRandom, seedDataFor } from '../app.js';
@@ -97,12 +99,26 @@ export interface UpgradeReport {
 
 export const MAX_LISTED_VIOLATIONS = 200;
 
+/** Whether an ended saga's audit or a relay note is still pending in the open index. */
+async function awaitsRepair(cloud: LocalCloud): Promise<boolean> {
+  for (const shard of REPAIR_SHARDS) {
+    for await (const page of openIndexPages(cloud.client, cloud.tableName, shard, { count: true })) if ((page.Count ?? 0) > 0) return true;
+  }
+  return false;
+}
+
 /** The reconciler's schedule in the simulation (EventBridge Scheduler rate). */
 const RECONCILER_EVERY_MS = 60_000;
-/** Settling ends after this many reconciler passes in a row that did nothing (covers its one-quiet-period lag)… */
+/**
+ * Settling ends once this many reconciler passes in a row did nothing and no ended saga or relay
+ * note waits for its repair (the ended-saga audit runs a quiet period after the end, and a
+ * republished row is looked at again after a backoff of quiet × 2^(n−1): minutes to an hour)…
+ */
 const SETTLE_IDLE_PASSES = 3;
-/** … or after this many passes in all. */
-const MAX_SETTLE_PASSES = 30;
+/** … or after this many passes in all (four hours of virtual time). */
+const MAX_SETTLE_PASSES = 240;
+/** Open-index partitions whose items the reconciler still owes a repair after every saga ended. */
+const REPAIR_SHARDS = [ENDED_SHARD, UNPUBLISHED_SHARD] as const;
 
 /**
  * Runs a saga app on the local cloud under injected faults, lets the system heal, and checks the
@@ -193,14 +209,16 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
     await run(30 * 60_000, 'after the deadline');
 
     // 3. Settle. The run is quiet once no saga is open, but the reconciler still repairs what
-    // ended sagas left behind (rows the relay gave up on, read one quiet period late): keep its
-    // schedule going until enough consecutive passes found nothing to do.
-    for (let pass = 0, idle = 0; pass < MAX_SETTLE_PASSES && idle < SETTLE_IDLE_PASSES; pass++) {
+    // ended sagas left behind (rows the relay gave up on, rows the ended-saga audit finds, read a
+    // quiet period late and backed off per republish): keep its schedule going until enough
+    // consecutive passes found nothing to do and nothing waits in the repair partitions.
+    for (let pass = 0, idle = 0; pass < MAX_SETTLE_PASSES; pass++) {
       const before = reconciler.runs.length;
       cloud.clock.advance(RECONCILER_EVERY_MS);
       await run(RECONCILER_EVERY_MS);
       const acted = reconciler.runs.slice(before).some((r) => r.actions.length > 0);
       idle = acted ? 0 : idle + 1;
+      if (idle >= SETTLE_IDLE_PASSES && !(await awaitsRepair(cloud))) break;
     }
 
     // The old version drained? Then its participants can go, as an operator would remove them.
