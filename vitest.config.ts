@@ -21,6 +21,7 @@ const UNIT = [
   'test/local/interleaver.test.ts',
   'test/local/dynamodb/values.test.ts',
   'test/local/dynamodb/engine/**/*.test.ts',
+  'test/cli/progress.test.ts',
 ];
 
 export default defineConfig({

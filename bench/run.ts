@@ -2,7 +2,7 @@
  * `npm run bench [-- --json] [-- --quick] [-- --only 1,3] [-- --sagas N]`
  *
  * Runs the performance scenarios of docs/performance.md on the local DynamoDB engine served over
- * HTTP on loopback (started once here), or on the endpoint in AWS_ENDPOINT_URL, prints a table (or the JSON with --json) on stdout, progress on
+ * HTTP on loopback (started once here), or on the endpoint in AWS_ENDPOINT_URL, prints a table (or the JSON with --json) on stdout, progress (at a terminal, not in CI or under --json) on
  * stderr, and — when every scenario ran — writes bench/results/latest.{json,md} and refreshes the
  * results section of docs/performance.md.
  */
@@ -12,6 +12,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createProgress, processTerminal } from '../lib/cli/progress.js';
 import { startLocalDynamoDb } from '../lib/local/dynamodb/http.js';
 import type { BenchContext } from './lib/context.js';
 import { renderMarkdown, renderTable, type ScenarioResult } from './lib/report.js';
@@ -43,7 +44,9 @@ const { values } = parseArgs({
 });
 
 const t0 = performance.now();
-const progress = (message: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
+// Progress only for a person at a terminal, and not under --json or in CI; failures always print.
+const terminalProgress = createProgress(processTerminal(), { json: values.json });
+const progress = (message: string) => terminalProgress.phase(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${message}`);
 const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined;
 const want = (id: string) => !only || only.has(id);
 const rssSagas = values.sagas ? Number(values.sagas) : undefined;
@@ -80,7 +83,7 @@ try {
   await run('9', 'local cloud speed', () => localCloudSpeed(ctx));
 } catch (error) {
   exitCode = 1;
-  progress(`FAILED: ${(error as Error).stack ?? String(error)}`);
+  process.stderr.write(`[bench] FAILED: ${(error as Error).stack ?? String(error)}\n`);
 } finally {
   await dynamo.stop();
 }

@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import referenceApp from '../lib/cli/reference/app.js';
+import { createProgress, processTerminal } from '../lib/cli/progress.js';
 import { runAppSimulation } from '../lib/local/simulation/run.js';
 import type { FaultPlan } from '../lib/local/faults.js';
 import { ACCEPTANCE_FAULTS } from './lib/faults.js';
@@ -35,9 +36,13 @@ const scale = values.faults === undefined ? undefined : Number(values.faults);
 const plan: FaultPlan = scale === undefined ? SOAK_FAULTS : (Object.fromEntries(Object.keys(SOAK_FAULTS).map((k) => [k, Math.min(1, scale)])) as unknown as FaultPlan);
 
 const started = Date.now();
-const log = (text: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${text}\n`);
-log(`soak: ${sagas} sagas, seed ${seed}, ${rate} sagas/virtual s, faults ${JSON.stringify(plan)}`);
-const report = await runAppSimulation(referenceApp, { sagas, seed, faults: plan, arrivalsPerSecond: rate, progress: log });
+const stamp = (text: string) => `[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${text}`;
+const log = (text: string) => process.stdout.write(`${stamp(text)}\n`);
+// Progress only for a person at a terminal (not when piped, not in CI); the results below always print.
+const progress = createProgress(processTerminal());
+progress.phase(stamp(`soak: ${sagas} sagas, seed ${seed}, ${rate} sagas/virtual s, faults ${JSON.stringify(plan)}`));
+const report = await runAppSimulation(referenceApp, { sagas, seed, faults: plan, arrivalsPerSecond: rate, progress: (text, kind) => (kind === 'status' ? progress.status(stamp(text.trim())) : progress.phase(stamp(text))) });
+progress.done();
 const wallSeconds = Math.round((Date.now() - started) / 1000);
 const result = {
   kind: 'soak',

@@ -1,12 +1,18 @@
+import { processTerminal, type ProgressTerminal } from './progress.js';
+
 /** Where a command writes; tests pass a capturing implementation. */
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
+  /** Where long commands draw progress: present only when a person watches (see {@link processTerminal}). */
+  readonly terminal?: ProgressTerminal;
 }
 
+const terminal = processTerminal();
 export const processIO: CliIO = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  ...(terminal ? { terminal } : {}),
 };
 
 /** Collects output in memory (tests, `--json` composition). */

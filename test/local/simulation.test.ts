@@ -42,7 +42,7 @@ describe('saga simulate: seeded fault injection, invariants checked on the store
     // GIVEN the run that once ended too early: an OrderCreated row the relay gave up on was
     // republished after its saga compensated, the copy's stream record was dropped, and the audit
     // that repairs it falls due after a quiet period with its backoff — later than three idle passes
-    const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0.05])) as FaultPlan;
+    const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0.05])) as unknown as FaultPlan;
     // WHEN the simulation runs, heals and settles
     const report = await runSimulation({ sagas: 60, seed: 1, faults });
     // THEN settling lasted until the repair partitions were empty, and nothing was lost

@@ -3,6 +3,7 @@ import { NO_FAULTS, type FaultPlan } from '../../local/faults.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
 import { runAppSimulation, type SimulationReport } from '../../local/simulation/run.js';
 import { APP_USAGE, loadApp } from '../app-loader.js';
+import { createProgress } from '../progress.js';
 
 /** Fault flags: CLI name → fault plan field. Each takes a probability per opportunity. */
 const FAULT_FLAGS = {
@@ -88,13 +89,18 @@ export const simulateCommand: Command = {
       const given = raw[flag];
       plan[field] = typeof given === 'string' ? probability(given, flag) : all;
     }
-    const err = (text: string) => io.err(text);
+    const progress = createProgress(io.terminal, { json: values.json });
     const app = await loadApp(values.app);
     if (upgradeAt !== undefined && !app.upgrade) {
       throw new UsageError(`--upgrade-at: the app "${app.definition.name}" has no upgrade; export \`upgrade: { definition, participants }\` (its next version, whose previousVersions names this one) from the app module.`);
     }
-    err(`Simulating ${sagas} sagas of "${app.definition.name}", seed ${seed}, faults ${JSON.stringify(plan)} …`);
-    const report = await runAppSimulation(app, { sagas, seed, faults: plan, arrivalsPerSecond: rate, concurrency, progress: err, ...(upgradeAt !== undefined ? { upgradeAt } : {}) });
+    progress.phase(`Simulating ${sagas} sagas of "${app.definition.name}", seed ${seed}, faults ${JSON.stringify(plan)} …`);
+    let report: SimulationReport;
+    try {
+      report = await runAppSimulation(app, { sagas, seed, faults: plan, arrivalsPerSecond: rate, concurrency, progress: (message, kind) => (kind === 'status' ? progress.status(message.trim()) : progress.phase(message)), ...(upgradeAt !== undefined ? { upgradeAt } : {}) });
+    } finally {
+      progress.done();
+    }
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else printReport(io, report);
     return report.violations.length === 0 && report.summary.open === 0 ? 0 : 1;

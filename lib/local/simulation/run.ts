@@ -24,8 +24,11 @@ export interface AppSimulationOptions<D extends AnySagaDefinition = AnySagaDefin
   readonly arrivalsPerSecond?: number;
   /** Operator action once the faults stop: move every DLQ's messages back to its queue. @default true */
   readonly redriveDeadLetters?: boolean;
-  /** Progress lines (to stderr in the CLI). */
-  readonly progress?: (message: string) => void;
+  /**
+   * Progress as the run goes: `phase` lines (a stage starts), and `status` lines — the running
+   * counts, sent often; the CLI redraws them in place on a terminal.
+   */
+  readonly progress?: (message: string, kind?: 'phase' | 'status') => void;
   /**
    * Deploys the app's `upgrade` (its next version) just before saga number `upgradeAt` starts: a
    * rolling upgrade under the same faults. Sagas before it run on the app's version to the end,
@@ -165,13 +168,11 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
     await app.seed?.(seedDataFor(def, cloud.client, cloud.tableName), { sagas: options.sagas, random });
     const startedAt = cloud.clock.now();
     let deliveries = 0;
-    // Long phases report every few thousand deliveries, so a big run never looks hung.
+    const virtualSeconds = () => Math.round((cloud.clock.now() - startedAt) / 1000);
+    // Long phases report their counts as they go (the cloud calls back every few hundred
+    // deliveries), so a big run never looks hung.
     const run = async (maxVirtualMs: number, phase?: string) => {
-      const onProgress = phase
-        ? (steps: number) => {
-            if (steps % 2000 === 0) progress(`  ${phase}: ${deliveries + steps} deliveries, virtual time +${Math.round((cloud.clock.now() - startedAt) / 1000)} s`);
-          }
-        : undefined;
+      const onProgress = phase ? (steps: number) => progress(`  ${phase}: ${deliveries + steps} deliveries, virtual time +${virtualSeconds()} s`, 'status') : undefined;
       const r = await cloud.runUntilQuiet({ maxVirtualMs, ...(onProgress ? { onProgress } : {}) });
       deliveries += r.steps;
       return r;
@@ -194,7 +195,7 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
       const waveAt = cloud.clock.now() + 1000;
       await run(1000);
       cloud.clock.advanceTo(waveAt);
-      if ((next / perWave) % 10 === 9) progress(`  started ${started.length}/${options.sagas} sagas, ${deliveries} deliveries, virtual time +${Math.round((cloud.clock.now() - startedAt) / 1000)} s`);
+      progress(`  started ${started.length}/${options.sagas} sagas, ${deliveries} deliveries, virtual time +${virtualSeconds()} s`, 'status');
     }
     progress(`All ${started.length} sagas started; running until quiet under faults …`);
     await run(30 * 60_000, 'storm');
@@ -218,6 +219,7 @@ export async function runAppSimulation<D extends AnySagaDefinition>(app: SagaApp
       await run(RECONCILER_EVERY_MS);
       const acted = reconciler.runs.slice(before).some((r) => r.actions.length > 0);
       idle = acted ? 0 : idle + 1;
+      progress(`  settling: reconciler pass ${pass + 1}, ${deliveries} deliveries, virtual time +${virtualSeconds()} s`, 'status');
       if (idle >= SETTLE_IDLE_PASSES && !(await awaitsRepair(cloud))) break;
     }
 
