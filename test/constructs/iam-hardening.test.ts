@@ -35,9 +35,9 @@ const errors = (scope: IConstruct): string[] =>
 const functionPaths = sagaFunctions(referenceApp().stack).map((f) => f.node.path);
 
 describe('IAM that cannot be widened silently', () => {
-  it('covers every kind of framework function: relay, tracker, reconciler, notifier and each participant', () => {
+  it('covers every kind of framework function: relay, tracker, reconciler, notifier, outcome API and each participant', () => {
     const names = functionPaths.map((p) => p.split('/').slice(-2).join('/'));
-    for (const expected of ['Relay/Relay', 'Tracker/Tracker', 'Reconciler/Reconciler', 'MerchantNotifier/Notifier', ...participantNames(orderSaga).map((p) => `Participant-${p}/Handler`)]) {
+    for (const expected of ['Relay/Relay', 'Tracker/Tracker', 'Reconciler/Reconciler', 'MerchantNotifier/Notifier', 'OutcomeApi/Function', ...participantNames(orderSaga).map((p) => `Participant-${p}/Handler`)]) {
       expect(names).toContain(expected);
     }
   });
