@@ -1,3 +1,4 @@
+import { SagaError } from '../core/errors.js';
 import { processTerminal, type ProgressTerminal } from './progress.js';
 
 /** Where a command writes; tests pass a capturing implementation. */
@@ -23,9 +24,9 @@ export function bufferIO(): CliIO & { stdout: string[]; stderr: string[] } {
 }
 
 /** A command-line mistake: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends SagaError {
   constructor(message: string) {
-    super(message);
+    super(message, {});
     this.name = 'UsageError';
   }
 }

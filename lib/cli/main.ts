@@ -1,4 +1,4 @@
-import { SagaCoreError } from '../core/errors.js';
+import { SagaError } from '../core/errors.js';
 import { commands as registered } from './registry.js';
 import { processIO, UsageError, type CliIO, type Command } from './io.js';
 
@@ -32,10 +32,32 @@ export async function main(argv: string[], io: CliIO = processIO, commands: read
       io.err(`saga ${name}: ${(error as Error).message}\nUsage: ${command.usage}`);
       return 2;
     }
-    if (error instanceof SagaCoreError) {
-      io.err(`saga ${name}: ${error.name}: ${error.message}`);
+    const line = oneLineMessage(error);
+    if (line) {
+      io.err(`saga ${name}: ${line}`);
       return 1;
     }
     throw error;
   }
+}
+
+/**
+ * The one line `saga` prints for an error it expects: any framework error (a {@link SagaError}:
+ * bad definition, construct props, configuration, an operator action refused …), and an AWS
+ * service's answer (`AccessDeniedException`, `ResourceNotFoundException` …, thrown by the SDK or by
+ * the local DynamoDB engine) — the person needs its name and message, not our stack. Anything else
+ * is a bug: `undefined`, and it is rethrown with its stack.
+ */
+export function oneLineMessage(error: unknown): string | undefined {
+  if (error instanceof SagaError) return `${error.name}: ${error.message}`;
+  if (isServiceException(error)) {
+    const status = error.$metadata?.httpStatusCode;
+    return `${error.name}${status ? ` (HTTP ${status})` : ''}: ${error.message}`;
+  }
+  return undefined;
+}
+
+/** An AWS SDK v3 service exception: it carries `$fault` and `$metadata`. */
+function isServiceException(error: unknown): error is Error & { $fault: string; $metadata?: { httpStatusCode?: number } } {
+  return error instanceof Error && typeof (error as { $fault?: unknown }).$fault === 'string';
 }

@@ -1,15 +1,37 @@
 /**
- * The error family of `lib/core`. Every error names what went wrong, shows the bad value,
- * says what is allowed and how to fix it, and carries context fields for logs.
+ * The one base class of the framework's errors — core, runtime, local cloud, constructs, pattern
+ * matcher and CLI alike: each names what went wrong, shows the bad value, says what is allowed and
+ * how to fix it, and carries context fields for logs. `saga` prints one of these as its one-line
+ * message (no stack); anything else is a bug and keeps its stack.
+ *
+ * (The DynamoDB engine's errors stand apart on purpose: they are the service's own exceptions,
+ * `ConditionalCheckFailedException` and the rest, as the AWS SDK throws them.)
+ *
+ * @example
+ * ```ts
+ * try {
+ *   defineSaga({ name: 'Bad Name', ... });
+ * } catch (error) {
+ *   if (error instanceof SagaError) console.error(`${error.name}: ${error.message}`, error.context);
+ * }
+ * ```
  */
-export class SagaCoreError extends Error {
-  /** Machine-readable context (participant, event, variable …) for structured logs. */
+export class SagaError extends Error {
+  /** Machine-readable context (participant, event, construct path, variable …) for structured logs. */
   readonly context: Readonly<Record<string, unknown>>;
 
   constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'SagaCoreError';
+    this.name = 'SagaError';
     this.context = context;
+  }
+}
+
+/** The error family of `lib/core` (definitions, envelopes, configuration, verification). */
+export class SagaCoreError extends SagaError {
+  constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, context, options);
+    this.name = 'SagaCoreError';
   }
 }
 

@@ -1,3 +1,5 @@
+import { SagaError } from '../../core/errors.js';
+
 /**
  * The single error type of the pattern matcher, plus the small formatting helpers every
  * validator uses so that all messages read the same way: where, what is wrong (with the bad
@@ -6,7 +8,7 @@
 
 /**
  * Thrown when an EventBridge event pattern is invalid, i.e. when AWS `PutRule` /
- * `TestEventPattern` would reject it.
+ * `TestEventPattern` would reject it. A {@link SagaError}, like every framework error.
  *
  * @example
  * ```ts
@@ -20,14 +22,14 @@
  * }
  * ```
  */
-export class PatternError extends Error {
+export class PatternError extends SagaError {
   /** Dotted location of the problem inside the pattern, e.g. `detail.amount` or `detail.$or[1].state`; `''` for the whole pattern. */
   readonly path: string;
   /** The offending pattern fragment (the operator object, array or value that failed validation). */
   readonly pattern: unknown;
 
   constructor(path: string, problem: string, pattern: unknown) {
-    super(path === '' ? `Invalid event pattern: ${problem}` : `Invalid event pattern at "${path}": ${problem}`);
+    super(path === '' ? `Invalid event pattern: ${problem}` : `Invalid event pattern at "${path}": ${problem}`, { path, pattern });
     this.name = 'PatternError';
     this.path = path;
     this.pattern = pattern;
