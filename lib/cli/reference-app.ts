@@ -6,7 +6,7 @@ import { CARD_LIMIT_CENTS, inventorySteps, orderKey, orderSaga, orderSteps, paym
 import { stepKey, terminalEventsPattern } from '../core/index.js';
 import type { LocalCloud, ParticipantImplementations } from '../local/cloud.js';
 import { attachConsumer } from '../local/consumers.js';
-import { Notifier } from '../runtime/notifier.js';
+import { Notifier } from '../runtime/notifier/index.js';
 import { silentLogger } from '../runtime/ports.js';
 
 /** The reference app's participants, as their Lambda entry files export them. */

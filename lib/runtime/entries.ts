@@ -1,7 +1,7 @@
 import type { AnySagaDefinition } from '../core/definition.js';
 import { ConfigError } from '../core/errors.js';
 import { lazyHandler, relayDepsFromEnv, trackerDepsFromEnv } from './from-env.js';
-import { createNotifierHandler, notifierDepsFromEnv, notifierOptionsFromEnv } from './notifier.js';
+import { createNotifierHandler, notifierDepsFromEnv, notifierOptionsFromEnv } from './notifier/index.js';
 import { createOutcomeApiHandler, outcomeApiDepsFromEnv } from './outcome-api.js';
 import { createReconcilerHandler, reconcilerDepsFromEnv } from './reconciler.js';
 import type { ReconciliationCheck } from './reconciler-types.js';

@@ -16,7 +16,7 @@ export * from './step-types.js';
 export * from './tracker.js';
 export * from './tcc.js';
 export * from './two-phase-message.js';
-export * from './notifier.js';
+export * from './notifier/index.js';
 export * from './outcome-api.js';
 export * from './receivers.js';
 export * from './secrets.js';

@@ -9,7 +9,7 @@ import { ENV, readEnv, readIntEnv, readOptionalEnv } from '../core/env.js';
 import { ConfigError } from '../core/errors.js';
 import { createDocumentClient } from './aws-clients.js';
 import { checkDefinitionName } from './from-env.js';
-import { readNotifications, type OutcomeNotification } from './notifier.js';
+import { readNotifications, type OutcomeNotification } from './notifier/index.js';
 import { jsonLogger, systemClock, type Clock, type Logger, type LogLevel } from './ports.js';
 import { readSagaReceivers } from './receivers.js';
 import { rememberNonce } from './replay-guard.js';

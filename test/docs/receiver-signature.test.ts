@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signNotification } from '../../lib/runtime/notifier.js';
+import { signNotification } from '../../lib/runtime/notifier/index.js';
 
 /**
  * The receiver's signature check shown in docs/deploy.md, run as written against signatures the

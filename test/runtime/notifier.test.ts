@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
 import { sourceFor, type Envelope } from '../../lib/core/index.js';
 import { LocalSecretStore, localSecretsManagerClient } from '../../lib/local/secrets.js';
-import { createNotifierHandler, listFlaggedNotifications, Notifier, notificationBackoffMs, notifierOptionsFromEnv, readNotifications, type NotifierOptions } from '../../lib/runtime/notifier.js';
+import { createNotifierHandler, listFlaggedNotifications, Notifier, notificationBackoffMs, notifierOptionsFromEnv, readNotifications, type NotifierOptions } from '../../lib/runtime/notifier/index.js';
 import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/ports.js';
 import { receiversPut } from '../../lib/runtime/receivers.js';
 import { secretsManagerReader } from '../../lib/runtime/secrets.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
 import { outcomeNonceKey, sagaKey } from '../../lib/core/index.js';
 import { LocalSecretStore, localSecretsManagerClient } from '../../lib/local/secrets.js';
-import { Notifier } from '../../lib/runtime/notifier.js';
+import { Notifier } from '../../lib/runtime/notifier/index.js';
 import { createOutcomeApiHandler, outcomeApiDepsFromEnv, signOutcomeRequest, type OutcomeApiDeps } from '../../lib/runtime/outcome-api.js';
 import { InMemoryMetrics, silentLogger, type Logger } from '../../lib/runtime/ports.js';
 import { receiversPut } from '../../lib/runtime/receivers.js';

@@ -5,7 +5,7 @@ import { isTerminalStatus, type SagaRecord } from '../../runtime/saga-record.js'
 import { APP_USAGE, loadApp } from '../app-loader.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
 import { runApp } from './run-app.js';
-import { readNotifications } from '../../runtime/notifier.js';
+import { readNotifications } from '../../runtime/notifier/index.js';
 import {
   attachMerchantNotifier,
   MERCHANT,

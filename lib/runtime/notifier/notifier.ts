@@ -1,22 +1,18 @@
-import { definitionForEvent } from '../core/versions.js';
-import { createHmac } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import * as z from 'zod/mini';
-import { describeIssues } from '../core/schema-issues.js';
-import { NOTIFIER, type AnySagaDefinition } from '../core/definition.js';
-import { parseEventBridgeBody, validateEvent, type Envelope } from '../core/envelope.js';
-import { ENV, readEnv, readIntEnv, readOptionalEnv } from '../core/env.js';
-import { ConfigError, EnvelopeError } from '../core/errors.js';
-import { KEY, NOTIFY_FLAGGED_SHARD, notificationAttemptKey, notificationKey, notificationPartition, notifyShardOf, notifyShards } from '../core/keys.js';
-import { isTerminal } from '../core/model.js';
-import { createDocumentClient } from './aws-clients.js';
-import { checkDefinitionName } from './from-env.js';
-import { DAY_SECONDS } from './outbox.js';
-import { emfMetrics, jsonLogger, METRIC, systemClock, type Clock, type Logger, type LogLevel, type Metrics } from './ports.js';
-import { readSagaReceivers } from './receivers.js';
-import { recordRejection } from './rejections.js';
-import { DEFAULT_SECRET_MAX_AGE_SECONDS, SecretUnavailableError, secretsManagerReader, type SecretReader } from './secrets.js';
+import { NOTIFIER, type AnySagaDefinition } from '../../core/definition.js';
+import { parseEventBridgeBody, validateEvent, type Envelope } from '../../core/envelope.js';
+import { ConfigError, EnvelopeError } from '../../core/errors.js';
+import { KEY, NOTIFY_FLAGGED_SHARD, notificationAttemptKey, notificationKey, notifyShardOf, notifyShards } from '../../core/keys.js';
+import { isTerminal } from '../../core/model.js';
+import { definitionForEvent } from '../../core/versions.js';
+import { METRIC, systemClock, type Clock } from '../ports.js';
+import { readSagaReceivers } from '../receivers.js';
+import { recordRejection } from '../rejections.js';
+import { SecretUnavailableError } from '../secrets.js';
+import { checkNotifierOptions, notificationBackoffMs, resolveNotifierOptions, signNotification, type ResolvedNotifierOptions } from './options.js';
+import { notificationTtl } from './records.js';
+import type { FetchLike, NotificationAttempt, NotificationRecord, NotifierDeps, NotifierOptions, OutcomeNotification } from './types.js';
 
 /**
  * Best-effort notification (最大努力通知): when a saga ends, its outcome is POSTed to each
@@ -37,156 +33,6 @@ import { DEFAULT_SECRET_MAX_AGE_SECONDS, SecretUnavailableError, secretsManagerR
  * attempt; a given-up one in `open#notify-flagged`.
  */
 
-/** One receiver of saga outcomes. */
-export interface NotificationEndpoint {
-  /**
-   * Receiver id (lower-case letters, digits, '-'): a saga is notified here only if it named this id
-   * at start (`startSaga(…, { receivers: [id] })`); also the receiver's key id at the query API.
-   */
-  readonly id: string;
-  readonly url: string;
-  /**
-   * Name or ARN of the Secrets Manager secret whose value signs each request:
-   * `x-saga-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. Read when
-   * needed and cached (rotation takes effect within the cache's max age). Required unless
-   * `unsigned` is true.
-   */
-  readonly signingSecretId?: string;
-  /** Send this endpoint's requests unsigned (a deliberate choice: give it explicitly). @default false */
-  readonly unsigned?: boolean;
-  /** Terminal event types this receiver wants. @default every terminal event */
-  readonly events?: readonly string[];
-}
-
-export interface NotifierOptions {
-  readonly endpoints: readonly NotificationEndpoint[];
-  /** Attempts per notification before it is given up and flagged. @default 8 */
-  readonly maxAttempts?: number;
-  /** Delay before the first retry; doubles per failed attempt. @default 30 s */
-  readonly firstRetryDelayMs?: number;
-  /** Upper bound of the delay between attempts. @default 1 h */
-  readonly maxRetryDelayMs?: number;
-  /** HTTP timeout of one attempt. @default 5 s */
-  readonly requestTimeoutMs?: number;
-}
-
-/** The subset of `fetch` the notifier uses (injectable for tests; Node 20's global fetch by default). */
-export type FetchLike = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string; signal?: AbortSignal }) => Promise<{ status: number }>;
-
-export interface NotifierDeps {
-  readonly client: DynamoDBDocumentClient;
-  readonly tableName: string;
-  /** @default system clock */
-  readonly clock?: Clock;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  /** @default globalThis.fetch */
-  readonly fetch?: FetchLike;
-  /** Where signing secrets are read; required when an endpoint signs. */
-  readonly secrets?: SecretReader;
-}
-
-/** What a receiver gets (the request body), and what the query API returns as `outcome`. */
-export interface OutcomeNotification {
-  readonly notificationId: string;
-  readonly sagaId: string;
-  readonly definition: string;
-  readonly status: 'completed' | 'compensated';
-  readonly terminalEvent: { readonly type: string; readonly eventId: string; readonly occurredAt: string; readonly payload: unknown };
-}
-
-export type NotificationState = 'pending' | 'delivered' | 'gave-up';
-
-/** The notification item. */
-export interface NotificationRecord {
-  readonly pk: string;
-  readonly sk: string;
-  readonly kind: 'notification';
-  readonly sagaId: string;
-  readonly endpointId: string;
-  readonly url: string;
-  readonly state: NotificationState;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly body: string;
-  readonly createdAt: string;
-  readonly lastAttemptAt?: string;
-  readonly lastStatus?: number;
-  readonly lastError?: string;
-  readonly deliveredAt?: string;
-  readonly gaveUpAt?: string;
-  /** True once given up: an operator (or the receiver, through the query API) must reconcile. */
-  readonly flagged?: boolean;
-  readonly openShard?: string;
-  readonly nextCheckAt?: string;
-}
-
-/** One recorded HTTP attempt. */
-export interface NotificationAttempt {
-  readonly sagaId: string;
-  readonly endpointId: string;
-  readonly attempt: number;
-  readonly at: string;
-  readonly outcome: 'delivered' | 'failed';
-  readonly status?: number;
-  readonly error?: string;
-  readonly durationMs: number;
-}
-
-/** Notifications and attempts are kept 30 days: long after the last retry, for the query API and audits. */
-export const NOTIFICATION_TTL_DAYS = 30;
-
-const DEFAULTS = { maxAttempts: 8, firstRetryDelayMs: 30_000, maxRetryDelayMs: 3_600_000, requestTimeoutMs: 5_000 } as const;
-type Resolved = Required<Omit<NotifierOptions, 'endpoints'>> & Pick<NotifierOptions, 'endpoints'>;
-const resolve = (o: NotifierOptions): Resolved => ({ ...DEFAULTS, ...o });
-
-/** Delay after the `failed`-th failed attempt: first × 2^(failed-1), capped. */
-export function notificationBackoffMs(failed: number, options: Pick<NotifierOptions, 'firstRetryDelayMs' | 'maxRetryDelayMs'> = {}): number {
-  const first = options.firstRetryDelayMs ?? DEFAULTS.firstRetryDelayMs;
-  const max = options.maxRetryDelayMs ?? DEFAULTS.maxRetryDelayMs;
-  return Math.min(max, first * 2 ** Math.max(0, failed - 1));
-}
-
-/** `x-saga-signature` value for a body: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
-export function signNotification(secret: string, body: string, nowMs: number): string {
-  const t = Math.floor(nowMs / 1000);
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
-}
-
-const ENDPOINT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
-const endpointsSchema = z.array(
-  z.object({
-    id: z.string().check(z.regex(ENDPOINT_ID)),
-    url: z.url({ protocol: /^https?$/ }),
-    signingSecretId: z.optional(z.string().check(z.minLength(1))),
-    unsigned: z.optional(z.boolean()),
-    events: z.optional(z.array(z.string())),
-  }),
-);
-
-/** Checks a notifier configuration; throws {@link ConfigError} naming the problem. */
-export function checkNotifierOptions(def: AnySagaDefinition, options: NotifierOptions): void {
-  const parsed = endpointsSchema.safeParse(options.endpoints);
-  if (!parsed.success) {
-    throw new ConfigError(`Notifier endpoints are invalid: ${describeIssues(parsed.error.issues, options.endpoints)}. Each needs an id (${ENDPOINT_ID}) and an http(s) url.`);
-  }
-  const ids = options.endpoints.map((e) => e.id);
-  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (dup) throw new ConfigError(`Notifier endpoint id "${dup}" is used twice; ids must be unique.`);
-  for (const e of options.endpoints) {
-    // Never silently unsigned: a missing secret is a configuration error unless unsigned is explicit.
-    if (!e.signingSecretId && e.unsigned !== true) throw new ConfigError(`Notifier endpoint "${e.id}" has no signingSecretId; name the Secrets Manager secret that signs its requests, or set unsigned: true to send them unsigned on purpose.`);
-    if (e.signingSecretId && e.unsigned === true) throw new ConfigError(`Notifier endpoint "${e.id}" has a signingSecretId and unsigned: true; choose one.`);
-  }
-  const terminals = [...def.terminal.success, ...def.terminal.failure] as string[];
-  for (const e of options.endpoints) {
-    const unknown = (e.events ?? []).filter((t) => !terminals.includes(t));
-    if (unknown.length > 0) throw new ConfigError(`Notifier endpoint "${e.id}" lists ${unknown.join(', ')}, which are not terminal events of saga "${def.name}" (${terminals.join(', ')}).`);
-  }
-  const m = options.maxAttempts ?? DEFAULTS.maxAttempts;
-  if (!Number.isInteger(m) || m < 1 || m > 100) throw new ConfigError(`Notifier maxAttempts must be an integer from 1 to 100, got ${JSON.stringify(m)}.`);
-}
-
 /**
  * The notifier: an SQS handler for the saga's terminal events (opens one notification per
  * endpoint and makes its first attempt at once) plus {@link Notifier.sweep} for the retries that
@@ -200,7 +46,7 @@ export function checkNotifierOptions(def: AnySagaDefinition, options: NotifierOp
  * ```
  */
 export class Notifier {
-  private readonly options: Resolved;
+  private readonly options: ResolvedNotifierOptions;
   private readonly clock: Clock;
   private readonly fetch: FetchLike;
 
@@ -211,7 +57,7 @@ export class Notifier {
   ) {
     checkNotifierOptions(def, options);
     if (!deps.secrets && options.endpoints.some((e) => e.signingSecretId)) throw new ConfigError('The notifier signs requests but was given no secrets reader (deps.secrets, e.g. secretsManagerReader()).');
-    this.options = resolve(options);
+    this.options = resolveNotifierOptions(options);
     this.clock = deps.clock ?? systemClock;
     this.fetch = deps.fetch ?? ((url, init) => globalThis.fetch(url, init));
   }
@@ -278,7 +124,7 @@ export class Notifier {
         nextCheckAt: new Date(now).toISOString(),
       };
       try {
-        await this.deps.client.send(new PutCommand({ TableName: this.deps.tableName, Item: { ...item, [KEY.ttl]: ttl(now) }, ConditionExpression: 'attribute_not_exists(pk)' }));
+        await this.deps.client.send(new PutCommand({ TableName: this.deps.tableName, Item: { ...item, [KEY.ttl]: notificationTtl(now) }, ConditionExpression: 'attribute_not_exists(pk)' }));
       } catch (error) {
         if ((error as { name?: string }).name === 'ConditionalCheckFailedException') continue; // already opened (a redelivery)
         throw error;
@@ -406,7 +252,7 @@ export class Notifier {
     await this.deps.client.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: this.deps.tableName, Item: { ...notificationAttemptKey(seen.sagaId, seen.endpointId, n), kind: 'notification-attempt', ...attempt, [KEY.ttl]: ttl(now) } } },
+          { Put: { TableName: this.deps.tableName, Item: { ...notificationAttemptKey(seen.sagaId, seen.endpointId, n), kind: 'notification-attempt', ...attempt, [KEY.ttl]: notificationTtl(now) } } },
           {
             Update: {
               TableName: this.deps.tableName,
@@ -433,81 +279,4 @@ export class Notifier {
     const out = await this.deps.client.send(new GetCommand({ TableName: this.deps.tableName, Key: notificationKey(sagaId, endpointId), ConsistentRead: true }));
     return out.Item as NotificationRecord | undefined;
   }
-}
-
-const ttl = (now: number): number => Math.floor(now / 1000) + NOTIFICATION_TTL_DAYS * DAY_SECONDS;
-
-/** Every notification of a saga (one per endpoint) and every recorded attempt, oldest attempt first. */
-export async function readNotifications(client: DynamoDBDocumentClient, tableName: string, sagaId: string): Promise<{ notifications: NotificationRecord[]; attempts: NotificationAttempt[] }> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await client.send(
-      new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': notificationPartition(sagaId) }, ConsistentRead: true, ExclusiveStartKey: startKey }),
-    );
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return {
-    notifications: items.filter((i) => i.kind === 'notification') as unknown as NotificationRecord[],
-    attempts: items.filter((i) => i.kind === 'notification-attempt') as unknown as NotificationAttempt[],
-  };
-}
-
-/** Notifications given up after their maximum attempts (the `open#notify-flagged` index partition). */
-export async function listFlaggedNotifications(client: DynamoDBDocumentClient, tableName: string, limit = 100): Promise<NotificationRecord[]> {
-  const out = await client.send(
-    new QueryCommand({ TableName: tableName, IndexName: KEY.openIndex, KeyConditionExpression: '#s = :s', ExpressionAttributeNames: { '#s': KEY.openPartition }, ExpressionAttributeValues: { ':s': NOTIFY_FLAGGED_SHARD }, Limit: limit }),
-  );
-  return (out.Items ?? []) as NotificationRecord[];
-}
-
-/** Notifier options from the environment the `SagaNotifier` construct writes. */
-export function notifierOptionsFromEnv(source: Readonly<Record<string, string | undefined>> = process.env): NotifierOptions {
-  const raw = readEnv(ENV.NOTIFY_ENDPOINTS, source);
-  let endpoints: unknown;
-  try {
-    endpoints = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(`${ENV.NOTIFY_ENDPOINTS} is not valid JSON; expected [{ "id": "merchant", "url": "https://…", "signingSecretId": "<secret name or ARN>" }].`, { variable: ENV.NOTIFY_ENDPOINTS });
-  }
-  const parsed = endpointsSchema.safeParse(endpoints);
-  if (!parsed.success) throw new ConfigError(`${ENV.NOTIFY_ENDPOINTS} is invalid: ${describeIssues(parsed.error.issues, endpoints)}.`, { variable: ENV.NOTIFY_ENDPOINTS });
-  return {
-    endpoints: parsed.data,
-    maxAttempts: readIntEnv(ENV.NOTIFY_MAX_ATTEMPTS, DEFAULTS.maxAttempts, source),
-    firstRetryDelayMs: readIntEnv(ENV.NOTIFY_FIRST_RETRY_SECONDS, DEFAULTS.firstRetryDelayMs / 1000, source) * 1000,
-    maxRetryDelayMs: readIntEnv(ENV.NOTIFY_MAX_RETRY_SECONDS, DEFAULTS.maxRetryDelayMs / 1000, source) * 1000,
-    requestTimeoutMs: readIntEnv(ENV.NOTIFY_TIMEOUT_MS, DEFAULTS.requestTimeoutMs, source),
-  };
-}
-
-/** A scheduled invocation (EventBridge rule or Scheduler) rather than an SQS batch. */
-const isSqsEvent = (event: unknown): event is SQSEvent => typeof event === 'object' && event !== null && Array.isArray((event as { Records?: unknown }).Records);
-
-/**
- * The notifier Lambda: SQS batches of terminal events open notifications; scheduled invocations
- * sweep the due retries.
- *
- * @example
- * ```ts
- * // functions/notifier.ts
- * export const handler = lazyHandler(() => createNotifierHandler(orderSaga, notifierOptionsFromEnv(), notifierDepsFromEnv(orderSaga)));
- * ```
- */
-export function createNotifierHandler(def: AnySagaDefinition, options: NotifierOptions, deps: NotifierDeps): (event: SQSEvent | Record<string, unknown>) => Promise<SQSBatchResponse | { attempted: number; delivered: number; gaveUp: number }> {
-  const notifier = new Notifier(def, options, deps);
-  return async (event) => (isSqsEvent(event) ? notifier.handleEvents(event) : notifier.sweep());
-}
-
-/** Notifier dependencies from the environment. */
-export function notifierDepsFromEnv(def: AnySagaDefinition): NotifierDeps {
-  checkDefinitionName(def);
-  return {
-    client: createDocumentClient(),
-    tableName: readEnv(ENV.TABLE_NAME),
-    logger: jsonLogger(readOptionalEnv(ENV.LOG_LEVEL, 'info') as LogLevel),
-    metrics: emfMetrics('SagaChoreography', { Saga: def.name }),
-    secrets: secretsManagerReader({ maxAgeSeconds: readIntEnv(ENV.SECRETS_MAX_AGE_SECONDS, DEFAULT_SECRET_MAX_AGE_SECONDS) }),
-  };
 }
