@@ -1,7 +1,7 @@
-import { INITIATOR, RECONCILER, TIMEOUT_EVENT, type AnySagaDefinition } from '../core/definition.js';
+import { RECONCILER, TIMEOUT_EVENT, type AnySagaDefinition } from '../core/definition.js';
 import { ITEM_KIND, KEY, outboxPartition } from '../core/keys.js';
-import { allProducers } from '../core/model.js';
 import { DAY_SECONDS, OUTBOX_TTL_DAYS, buildOutboxRow, outboxPut, type OutboxRow } from './outbox.js';
+import { allProducersToAudit } from './reconciler-scan.js';
 import type { ReconcilerStore } from './reconciler-store.js';
 import type { TrackedSaga } from './reconciler-types.js';
 
@@ -29,16 +29,23 @@ const age = (iso: string | undefined, now: number): number => (iso ? now - Date.
 
 /**
  * Finds outbox rows of a saga that were committed but never published: one consistent query per
- * producer partition (`<producer>#outbox#<sagaId>`; the initiator's only once its start event is
- * unseen — it holds that one row), keeping rows whose event id the saga's
- * timeline does not hold and which are older than the quiet period. Republished copies are not
- * candidates themselves: the original row carries the claim.
+ * producer partition (`<producer>#outbox#<sagaId>`) of `producers` — by default every producer
+ * but the initiator once the start event is seen (its partition holds that one row); the visit
+ * of an open saga passes `producersToScan` (reconciler-scan.ts): only the partitions where such a
+ * row can be — keeping rows whose event id the saga's timeline does not hold and which are older
+ * than the quiet period. Republished copies are not candidates themselves: the original row
+ * carries the claim.
  */
-export async function findLostRows(store: ReconcilerStore, def: AnySagaDefinition, saga: TrackedSaga, now: number, quietMs: number, maxRepublishes: number): Promise<LostRowScan> {
+export async function findLostRows(
+  store: ReconcilerStore,
+  def: AnySagaDefinition,
+  saga: TrackedSaga,
+  now: number,
+  quietMs: number,
+  maxRepublishes: number,
+  producers: readonly string[] = allProducersToAudit(def, saga),
+): Promise<LostRowScan> {
   const seen = new Set(saga.timeline.map((t) => t.eventId));
-  // The initiator's partition holds one row, the start event: once the timeline has it, skip it.
-  const startSeen = saga.timeline.some((t) => t.type === def.start);
-  const producers = allProducers(def).filter((p) => !(p === INITIATOR && startSeen));
   const partitions = await Promise.all(producers.map((p) => store.partition(outboxPartition(p, saga.sagaId))));
   const due: StoredRow[] = [];
   const exhausted: StoredRow[] = [];

@@ -6,6 +6,7 @@ import { outboxPut } from './outbox.js';
 import { METRIC, type IdSource, type Logger, type Metrics } from './ports.js';
 import { explainSaga, loadStepRecords } from './reconciler-explain.js';
 import { findLostRows, republishRow, timeoutRow } from './reconciler-outbox.js';
+import { allProducersToAudit, producersToScan } from './reconciler-scan.js';
 import { withoutIndex, type ReconcilerStore } from './reconciler-store.js';
 import type { ResolvedReconcilerOptions, SagaFailure, TrackedSaga } from './reconciler-types.js';
 import { isTerminalStatus } from './saga-record.js';
@@ -67,7 +68,11 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
   let exhausted = 0;
   let repairing = 0;
   if (quiet) {
-    const lost = await findLostRows(store, sagaDefinition(ctx, saga), saga, now, opts.quietMs, opts.maxRepublishes);
+    const def = sagaDefinition(ctx, saga);
+    // Only the partitions where a row to act on can be (most visits of a stalled saga read one or two).
+    const producers = producersToScan(def, saga);
+    store.stats.outboxReadsSkipped += allProducersToAudit(def, saga).length - producers.length;
+    const lost = await findLostRows(store, def, saga, now, opts.quietMs, opts.maxRepublishes, producers);
     exhausted = lost.exhausted.length;
     // A step that committed lately but whose event the tracker has not seen (yet) is progress, not a stall.
     repairing = lost.young.length;

@@ -11,6 +11,25 @@ export const STARTS_CURSOR_KEY = { pk: 'reconciler#cursor', sk: 'starts' } as co
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
+ * What a warm reconciler remembers of `open#starts` from its previous runs, so a run does not read
+ * again what it read last time: the cursor it last wrote (no GetItem of the cursor), and the
+ * sagas it found with a saga record, by start time (no GetItem of their records when their start
+ * entries come round again in the re-read window). It lives as long as the reconciler instance —
+ * a warm Lambda container's — and is never needed for correctness: a cold start begins empty and
+ * reads both from the table. The remembered cursor is never ahead of the table's (it is kept only
+ * once written, and a concurrent run can only move the table's further), so a warm run reads the
+ * same starts as a cold one, or more.
+ */
+export interface StartsMemory {
+  cursor: string;
+  /** Saga id → start time, of starts seen to have a saga record; pruned behind the read window. */
+  readonly recorded: Map<string, string>;
+}
+
+/** An empty memory: what a cold start has. */
+export const emptyStartsMemory = (): StartsMemory => ({ cursor: '', recorded: new Map() });
+
+/**
  * Finds sagas whose start event was committed but never reached the tracker — lost between the
  * outbox and the bus (the relay gave the stream record up) — and gives each a saga record, so the
  * regular visit of open sagas republishes the start event (and, past its deadline, times it out or
@@ -20,15 +39,17 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * `now − quietMs` — one consistent GetItem of the saga record per start, a conditional Put only
  * for the missing ones — then moves the cursor. The read reaches one quiet period behind the
  * cursor, so a start that reached the (eventually consistent) index late, or was stamped by a
- * starter whose clock lags, is still seen: most starts are read twice, which costs a GetItem.
+ * starter whose clock lags, is still seen: most starts are read twice. A warm reconciler
+ * (`memory`) reads neither the cursor nor, the second time, the saga records it already found.
  */
-export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
+export async function recoverLostStarts(ctx: VisitContext, memory: StartsMemory = emptyStartsMemory()): Promise<number> {
   const { store, opts, now } = ctx;
-  const cursorItem = await store.client.send(new GetCommand({ TableName: store.tableName, Key: STARTS_CURSOR_KEY, ConsistentRead: true }));
-  store.stats.gets++;
-  const cursor = typeof cursorItem.Item?.cursor === 'string' ? cursorItem.Item.cursor : '';
+  const cursor = memory.cursor || (await readCursor(ctx));
+  memory.cursor = cursor;
   const from = cursor ? iso(Date.parse(cursor) - opts.quietMs) : '';
   const upTo = iso(now - opts.quietMs);
+  // Starts behind this run's window never come round again: forget them.
+  for (const [sagaId, startedAt] of memory.recorded) if (startedAt < from) memory.recorded.delete(sagaId);
   if (from && from >= upTo) return 0;
   let recovered = 0;
   let last = cursor;
@@ -51,13 +72,17 @@ export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
       const sagaId = String(item.sagaId);
       const startedAt = String(item[KEY.openSort]);
       if (startedAt > last) last = startedAt;
-      if (await store.hasSagaRecord(sagaId)) continue;
-      // Pinned to the version the start was written with (older starters wrote none: the newest).
-      const version = typeof item.definitionVersion === 'number' ? item.definitionVersion : ctx.def.version;
-      if (await putSkeleton(ctx, sagaId, startedAt, version)) {
-        recovered++;
-        ctx.act(sagaId, 'start-recovered', 'no event of this saga reached the tracker; its start event will be republished');
+      if (memory.recorded.has(sagaId)) continue;
+      if (!(await store.hasSagaRecord(sagaId))) {
+        // Pinned to the version the start was written with (older starters wrote none: the newest).
+        const version = typeof item.definitionVersion === 'number' ? item.definitionVersion : ctx.def.version;
+        if (await putSkeleton(ctx, sagaId, startedAt, version)) {
+          recovered++;
+          ctx.act(sagaId, 'start-recovered', 'no event of this saga reached the tracker; its start event will be republished');
+        }
       }
+      // It has a record now (found, ours, or the tracker's when our put lost the race).
+      memory.recorded.set(sagaId, startedAt);
     }
     startKey = out.LastEvaluatedKey;
   } while (startKey);
@@ -77,7 +102,17 @@ export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
       });
     store.stats.writes++;
   }
+  // Remembered only once the table holds it (or a later one): the memory never runs ahead.
+  memory.cursor = last;
   return recovered;
+}
+
+async function readCursor(ctx: VisitContext): Promise<string> {
+  const { store } = ctx;
+  const out = await store.client.send(new GetCommand({ TableName: store.tableName, Key: STARTS_CURSOR_KEY, ConsistentRead: true }));
+  store.stats.gets++;
+  if (out.Item) store.stats.itemsRead++;
+  return typeof out.Item?.cursor === 'string' ? out.Item.cursor : '';
 }
 
 /** A saga record with an empty timeline, due at once; the tracker fills it in as events arrive. */

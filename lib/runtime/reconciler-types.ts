@@ -155,6 +155,11 @@ export interface ReconcileStats {
   quietMsUsed: number;
   /** Ended sagas whose outbox was audited (and that left the index) this run. */
   endedAudited: number;
+  /**
+   * Outbox partitions of visited sagas left unread because no row to act on can be there: every
+   * event their producer replied with is in the timeline (lib/runtime/reconciler-scan.ts).
+   */
+  outboxReadsSkipped: number;
   flagged: number;
   conflicts: number;
   discrepancies: number;
@@ -174,6 +179,7 @@ export const emptyStats = (): ReconcileStats => ({
   trackerLagMs: 0,
   quietMsUsed: 0,
   endedAudited: 0,
+  outboxReadsSkipped: 0,
   flagged: 0,
   conflicts: 0,
   discrepancies: 0,

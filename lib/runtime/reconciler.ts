@@ -9,7 +9,7 @@ import { emfMetrics, jsonLogger, METRIC, randomIds, systemClock, type LogLevel }
 import { parseUrlMap, sqsQueueAdmin } from './queue-admin.js';
 import { runChecks, writeReport } from './reconciler-checks.js';
 import { handleFailure, visitSaga, type VisitContext } from './reconciler-saga.js';
-import { recoverLostStarts } from './reconciler-starts.js';
+import { emptyStartsMemory, recoverLostStarts } from './reconciler-starts.js';
 import { auditEndedSagas } from './reconciler-ended.js';
 import { republishUnpublished } from './reconciler-unpublished.js';
 import { ReconcilerStore } from './reconciler-store.js';
@@ -62,6 +62,10 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
   const logger = contextual(deps.logger);
   // The tracker lag measured by the previous runs (warm invocations keep it; a cold start begins at 0).
   let trackerLagMs = 0;
+  // What the previous runs read of the start entries (warm invocations keep it; it only saves reads).
+  // Kept by this instance, not the module: the Lambda entry creates one reconciler at module load, so
+  // a warm container keeps it all the same, and two reconcilers in one process (tests, tools) never share it.
+  const startsMemory = emptyStartsMemory();
   return {
     registerCheck(check) {
       if (checks.some((c) => c.name === check.name)) throw new Error(`A reconciliation check named ${JSON.stringify(check.name)} is already registered; names identify checks in reports and metrics.`);
@@ -111,7 +115,7 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       }
       // Sagas whose start event never reached the tracker have no record yet: give them one (after
       // the visits, which tell which sagas do have a record; a recovered saga is visited next pass).
-      await recoverLostStarts(ctx);
+      await recoverLostStarts(ctx, startsMemory);
       // Rows the relay could not publish whose saga has ended meanwhile (open sagas were repaired above).
       await republishUnpublished(ctx);
       // Sagas that ended a quiet period ago: their outboxes once, for events nothing else would notice lost.
