@@ -23,7 +23,24 @@ export interface DynamoDbEngineOptions {
   readonly streamRetention?: number;
   /** Ids (table ids). @default crypto.randomUUID — pass a seeded source for byte-identical runs */
   readonly ids?: () => string;
+  /**
+   * Milliseconds every request waits before the engine runs it, on both transports (the SDK fast
+   * path of `attachDynamoDbEngine` and the HTTP server of `startLocalDynamoDb`): a fixed stand-in
+   * for the network and service time each call to AWS costs, so round trips count locally as they
+   * do there. Fixed, not drawn at random, so runs stay comparable; concurrent requests wait side by
+   * side, as calls in flight to AWS do. @default 0 (no wait)
+   *
+   * @example
+   * ```ts
+   * const local = await startLocalDynamoDb({ engine: new DynamoDbEngine({ requestDelayMs: 4 }) });
+   * ```
+   */
+  readonly requestDelayMs?: number;
+  /** How the request delay is waited for. @default a `setTimeout` of that many ms (tests inject a fake) */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Operation = (state: EngineState, input: OperationInput) => OperationOutput;
 
@@ -74,8 +91,15 @@ export class DynamoDbEngine {
   static readonly operations: readonly string[] = Object.keys(OPERATIONS);
   private readonly state: EngineState;
   private operationCount = 0;
+  /** See {@link DynamoDbEngineOptions.requestDelayMs}. */
+  readonly requestDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: DynamoDbEngineOptions = {}) {
+    const delay = options.requestDelayMs ?? 0;
+    if (!Number.isFinite(delay) || delay < 0) throw new RangeError(`requestDelayMs must be a finite number of milliseconds ≥ 0, got ${String(options.requestDelayMs)}.`);
+    this.requestDelayMs = delay;
+    this.sleep = options.sleep ?? realSleep;
     const ids = options.ids ?? randomUUID;
     this.state = {
       tables: new Map(),
@@ -95,6 +119,14 @@ export class DynamoDbEngine {
   /** Operations executed so far (every call, failed ones included). */
   get operationsExecuted(): number {
     return this.operationCount;
+  }
+
+  /**
+   * Waits the request delay ({@link DynamoDbEngineOptions.requestDelayMs}); the transports await it
+   * before each {@link execute}. Resolves at once when there is none.
+   */
+  async awaitRequestDelay(): Promise<void> {
+    if (this.requestDelayMs > 0) await this.sleep(this.requestDelayMs);
   }
 
   /**

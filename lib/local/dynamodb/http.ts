@@ -7,6 +7,8 @@ import { crc32, errorBody, newRequestId, parseRequestBody, stringifyResponse } f
 /** What the HTTP front end needs of an engine: {@link DynamoDbEngine} or a test double. */
 export interface EngineLike {
   execute(operation: string, input: Record<string, unknown>): Record<string, unknown>;
+  /** Awaited before each request runs: the engine's `requestDelayMs`. @default none */
+  awaitRequestDelay?(): Promise<void>;
 }
 
 export interface LocalDynamoDbOptions<E extends EngineLike = DynamoDbEngine> {
@@ -16,7 +18,11 @@ export interface LocalDynamoDbOptions<E extends EngineLike = DynamoDbEngine> {
   readonly host?: string;
   /** The engine to serve. @default a fresh `new DynamoDbEngine()` */
   readonly engine?: E;
-  /** Real milliseconds each request waits before it runs, modelling AWS's per-call latency (benchmarks). @default 0 */
+  /**
+   * Real milliseconds each request waits before it runs, on this server only (`saga local
+   * --latency-ms`); it adds to the engine's own `requestDelayMs`, which applies to every transport.
+   * @default 0
+   */
   readonly latencyMs?: number;
 }
 
@@ -98,6 +104,7 @@ async function handle(engine: EngineLike, latencyMs: number, req: IncomingMessag
     return send(res, requestId, 400, errorBody(hint));
   }
   if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+  await engine.awaitRequestDelay?.();
   let output: Record<string, unknown>;
   try {
     // As in the live service, the body is parsed before the target is looked at.

@@ -13,7 +13,10 @@ export interface AttachOptions {
    * scheduler uses it to interleave concurrent invocations at their DynamoDB calls, by seed.
    */
   readonly beforeOperation?: (operation: string) => Promise<void> | void;
-  /** Real milliseconds to wait before each call, modelling a service round trip. @default 0 */
+  /**
+   * Real milliseconds to wait before each call of this client, modelling a service round trip; it
+   * adds to the engine's own `requestDelayMs`, which applies to every client and transport. @default 0
+   */
   readonly latencyMs?: number;
 }
 
@@ -60,6 +63,8 @@ export function attachDynamoDbEngine(client: SdkClient, engine: DynamoDbEngine, 
         const operation = (context.commandName ?? '').replace(/Command$/, '');
         if (options.beforeOperation) await options.beforeOperation(operation);
         if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+        // Guarded, so an engine without a delay adds no tick: seeded interleavings stay as they were.
+        if (engine.requestDelayMs > 0) await engine.awaitRequestDelay();
         let output: Record<string, unknown>;
         try {
           output = engine.execute(operation, args.input);
