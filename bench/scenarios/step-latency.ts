@@ -8,6 +8,8 @@ import { orderSaga } from '../../functions/order/definition.js';
 import { orderSteps } from '../../functions/order/order.js';
 import { OUTBOX_STREAM_FILTER } from '../../lib/core/keys.js';
 import { LocalEventBus } from '../../lib/local/bus.js';
+import { DynamoDbEngine } from '../../lib/local/dynamodb/engine.js';
+import { startLocalDynamoDb } from '../../lib/local/dynamodb/http.js';
 import { StreamPoller } from '../../lib/local/stream-poller.js';
 import { createSagaTable } from '../../lib/local/tables.js';
 import { createDocumentClient } from '../../lib/runtime/aws-clients.js';
@@ -45,8 +47,29 @@ interface Wiring {
   destroy(): void;
 }
 
-/** Both handlers on the local DynamoDB engine (over HTTP); `counter` (when given) counts every call they make. */
-async function wire(ctx: BenchContext, options: { counter?: CallCounter; recordInputs?: boolean } = {}): Promise<Wiring> {
+/** The per-call delay of the second timed run: a stand-in for AWS's network and service time per request. */
+export const AWS_LIKE_DELAY_MS = 4;
+
+/**
+ * Makes every call of an EventBridge client wait `ms` before the local bus answers it, as the
+ * engine's `requestDelayMs` does for DynamoDB calls: with a per-call delay, PutEvents is a round
+ * trip like the others (in-process it would cost nothing, which would flatter the baseline).
+ */
+function delayEveryCall(client: EventBridgeClient, ms: number): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchPerCallDelay', priority: 'high' },
+  );
+}
+
+/**
+ * Both handlers on the local DynamoDB engine (over HTTP); `counter` (when given) counts every call
+ * they make; `busDelayMs` delays each PutEvents of the baseline like a DynamoDB call.
+ */
+async function wire(ctx: BenchContext, options: { counter?: CallCounter; recordInputs?: boolean; busDelayMs?: number } = {}): Promise<Wiring> {
   const counter = options.counter;
   const setup = rawClient(ctx);
   const oursTableName = uniqueTableName('ours');
@@ -63,6 +86,7 @@ async function wire(ctx: BenchContext, options: { counter?: CallCounter; recordI
   const eventBridge = new EventBridgeClient(clientConfig(ctx));
   const bus = new LocalEventBus('bench-bus', systemClock, randomUUID);
   bus.attachTo(eventBridge);
+  if (options.busDelayMs) delayEveryCall(eventBridge, options.busDelayMs);
   if (counter) {
     const attach = { recordInputs: options.recordInputs ?? false };
     counter.attach(oursClient as never, 'dynamodb', attach);
@@ -203,6 +227,26 @@ async function relayPerEvent(ctx: BenchContext, table: { tableName: string; stre
 }
 
 /**
+ * The same interleaved timing with every request paying a fixed delay: a fresh engine served over
+ * HTTP with `requestDelayMs`, and the baseline's PutEvents delayed alike. Always on an embedded
+ * engine: the delay models AWS, so it means nothing on top of an endpoint that has its own.
+ */
+async function delayedRun(ctx: BenchContext, delayMs: number) {
+  const served = await startLocalDynamoDb({ engine: new DynamoDbEngine({ requestDelayMs: delayMs }) });
+  const w = await wire({ ...ctx, endpoint: served.endpoint }, { busDelayMs: delayMs });
+  try {
+    // The JIT is warm from the run without delay; these only open the new clients' connections.
+    await interleaved(w, ctx.quick ? 10 : 20, 200_000);
+    const samples = ctx.quick ? 60 : 200;
+    const timed = await interleaved(w, samples, 300_000, ctx.quick ? 20_000 : 40_000, ctx.quick ? 40 : 100);
+    return { delayMs, ours: summarize(timed.ours.wall), baseline: summarize(timed.baseline.wall), planned: samples };
+  } finally {
+    w.destroy();
+    await served.stop();
+  }
+}
+
+/**
  * Scenario 2: the order service's createOrder step, ours (participant runtime: one
  * TransactWriteItems with barrier + order row + outbox row) against the baseline (Powertools
  * idempotency + PutItem + PutEvents), interleaved ABAB/BABA on the same local engine over HTTP.
@@ -261,6 +305,12 @@ export async function stepLatency(ctx: BenchContext): Promise<StepLatencyResult>
     const p95Ratio = ratio(o.p95, b.p95);
     const withRelay = ratio(o.median + busy.perEventMs, b.median);
     const withIdleRelay = ratio(o.median + idle.perEventMs, b.median);
+    ctx.progress(`  timing again with ${AWS_LIKE_DELAY_MS} ms per request (a fresh engine with requestDelayMs, PutEvents delayed alike)`);
+    const delayed = await delayedRun(ctx, AWS_LIKE_DELAY_MS);
+    const delayedRatio = ratio(delayed.ours.median, delayed.baseline.median);
+    // What round trips alone predict: one delay per call plus each side's cost without delay.
+    const predicted = ratio(o.median + roundTrips.ours.length * AWS_LIKE_DELAY_MS, b.median + roundTrips.baseline.length * AWS_LIKE_DELAY_MS);
+    const perCall = { ours: (delayed.ours.median - o.median) / roundTrips.ours.length, baseline: (delayed.baseline.median - b.median) / roundTrips.baseline.length };
     return {
       id: '2',
       title: 'Step latency vs the usual way (Powertools idempotency + PutEvents)',
@@ -274,8 +324,12 @@ export async function stepLatency(ctx: BenchContext): Promise<StepLatencyResult>
         figure('s2.median.baseline', 'step latency median, baseline', round(b.median), { unit: 'ms' }),
         figure('s2.p95.ours', 'step latency p95, ours', round(o.p95), { unit: 'ms' }),
         figure('s2.p95.baseline', 'step latency p95, baseline', round(b.p95), { unit: 'ms' }),
-        figure('s2.ratio.median', 'ratio ours/baseline (median)', round(medianRatio, 3), { target: { op: '<=', value: 0.75 } }),
-        figure('s2.ratio.p95', 'ratio ours/baseline (p95)', round(p95Ratio, 3)),
+        figure('s2.ratio.median', 'ratio ours/baseline (median), 0 ms per request', round(medianRatio, 3), { target: { op: '<=', value: 0.75 } }),
+        figure('s2.ratio.p95', 'ratio ours/baseline (p95), 0 ms per request', round(p95Ratio, 3)),
+        figure('s2.delay.median.ours', `step latency median, ours, ${AWS_LIKE_DELAY_MS} ms per request`, round(delayed.ours.median), { unit: 'ms' }),
+        figure('s2.delay.median.baseline', `step latency median, baseline, ${AWS_LIKE_DELAY_MS} ms per request`, round(delayed.baseline.median), { unit: 'ms' }),
+        figure('s2.delay.ratio.median', `ratio ours/baseline (median), ${AWS_LIKE_DELAY_MS} ms per request`, round(delayedRatio, 3), { target: { op: '<=', value: 0.5 } }),
+        figure('s2.delay.ratio.p95', `ratio ours/baseline (p95), ${AWS_LIKE_DELAY_MS} ms per request`, round(ratio(delayed.ours.p95, delayed.baseline.p95), 3)),
         figure('s2.cpu.ours', 'handler + SDK CPU per step (median), ours', round(cpu.ours.median), { unit: 'ms' }),
         figure('s2.cpu.baseline', 'handler + SDK CPU per step (median), baseline', round(cpu.baseline.median), { unit: 'ms' }),
         figure('s2.raw.ours', 'database calls alone, replayed raw (median), ours', round(raw.ours.median), { unit: 'ms' }),
@@ -292,9 +346,10 @@ export async function stepLatency(ctx: BenchContext): Promise<StepLatencyResult>
         'The baseline publishes to the in-process local bus, so its PutEvents costs no network time here: on AWS that fourth round trip costs several milliseconds more, so the measured ratio is conservative (it favours the baseline).',
         `The relay is not on the step's path: it publishes asynchronously from the table's stream. Its cost per event, measured on the outbox rows this run left behind: ${round(busy.perEventMs, 3)} ms at stream batches of 100 (${busy.events} events in ${busy.calls} PutEvents calls) and ${round(idle.perEventMs, 3)} ms at one event per invocation. Adding it to ours gives the "amortised" ratios.`,
         `Duplicate delivery of the same event: ours ${duplicate.ours.length} calls (${duplicate.ours.join(', ')}): the barrier condition cancels the transaction, then the step record is read to tell a duplicate from a refused late step; baseline ${duplicate.baseline.length} call (${duplicate.baseline.join(', ')}: the conditional put returns the stored record). Only the happy path is timed.`,
-        'On AWS every round trip costs several milliseconds of network and service time, so the round-trip count (1 vs 4) is what decides there; the local engine cannot show that, and the latency target of ≤ 0.75 is judged on the local DynamoDB engine (over HTTP) as the issue asks.',
+        `With ${AWS_LIKE_DELAY_MS} ms per request — a fresh engine over HTTP with requestDelayMs ${AWS_LIKE_DELAY_MS} (every DynamoDB call waits that long before it runs), and the baseline's PutEvents delayed as much — ours' one round trip against the baseline's ${roundTrips.baseline.length}: median ${round(delayed.ours.median)} ms vs ${round(delayed.baseline.median)} ms, ratio ${round(delayedRatio, 3)} (target ≤ 0.5; ${delayed.ours.n} timed steps per side of ${delayed.planned} planned, interleaved as above). Round trips alone predict ${round(predicted, 3)} (each side's median without delay plus ${AWS_LIKE_DELAY_MS} ms per call). A delayed call measured a little more than its ${AWS_LIKE_DELAY_MS} ms — ${round(perCall.ours)} ms for ours' call, ${round(perCall.baseline)} ms per baseline call (median step latency with the delay minus without, per round trip): a timer fires late on a loaded machine, and the baseline pays that ${roundTrips.baseline.length} times, so the measured ratio can sit below the prediction. As the delay grows the ratio tends to 1/${roundTrips.baseline.length}.`,
+        `The ≤ 0.75 target is judged at 0 ms per request (the local engine's own cost: serialising, signing and parsing over loopback), the ≤ 0.5 target at ${AWS_LIKE_DELAY_MS} ms, a per-call time like AWS's in one region; on AWS each round trip costs that and more, so the round-trip count (1 vs ${roundTrips.baseline.length}) is what decides there.`,
       ],
-      details: { samples: measured, warmup: warmed, ours: o, baseline: b, cpu, wait, raw, roundTrips, duplicate, relay: { busy, idle } },
+      details: { samples: measured, warmup: warmed, ours: o, baseline: b, cpu, wait, raw, roundTrips, duplicate, relay: { busy, idle }, delayed: { ...delayed, ratio: delayedRatio, predicted, perCall } },
     };
   } finally {
     w.destroy();
