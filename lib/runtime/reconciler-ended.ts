@@ -1,6 +1,7 @@
 import { ATTENTION_SHARD, ENDED_SHARD } from '../core/keys.js';
 import { METRIC } from './ports.js';
 import { findLostRows, republishRow } from './reconciler-outbox.js';
+import { allProducersToAudit } from './reconciler-scan.js';
 import { sagaDefinition, type VisitContext } from './reconciler-saga.js';
 import { withoutIndex } from './reconciler-store.js';
 import type { TrackedSaga } from './reconciler-types.js';
@@ -47,7 +48,10 @@ async function audit(ctx: VisitContext, shard: string, budget: number, settled: 
     audited++;
     const saga = item as unknown as TrackedSaga;
     ctx.observe(saga);
-    const lost = await findLostRows(store, sagaDefinition(ctx, saga), saga, now, opts.quietMs, opts.maxRepublishes);
+    const def = sagaDefinition(ctx, saga);
+    // Every partition, not only those a visit would read (producersToScan): this audit is the
+    // backstop for the rows that rule cannot see, and it runs once per saga.
+    const lost = await findLostRows(store, def, saga, now, opts.quietMs, opts.maxRepublishes, allProducersToAudit(def, saga));
     let republished = 0;
     for (const row of lost.due) {
       if (!(await republishRow(store, row, now))) continue;
