@@ -3,8 +3,8 @@ import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws
 import { INITIATOR } from '../../lib/core/definition.js';
 import { KEY, sagaKey, stepKey } from '../../lib/core/keys.js';
 import { MAIN_SKU, seedStock } from '../../lib/cli/reference-app.js';
-import { InMemoryMetrics, silentLogger } from '../../lib/runtime/ports.js';
-import { createReconciler } from '../../lib/runtime/reconciler.js';
+import { InMemoryMetrics, silentLogger } from '../../lib/runtime/shared/ports.js';
+import { createReconciler } from '../../lib/runtime/reconciler/reconciler.js';
 import { CountedCloud } from '../lib/cloud-probe.js';
 import { rawClient, type BenchContext } from '../lib/context.js';
 import type { CallRecord } from '../lib/count-calls.js';
