@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient } from '../../lib/runtime/aws-clients.js';
+import { createDocumentClient } from '../../lib/runtime/shared/aws-clients.js';
 
 /** What every scenario gets from the harness. */
 export interface BenchContext {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
 import type { AnySagaDefinition } from '../../lib/core/definition.js';
 import { sourceFor } from '../../lib/core/model.js';
-import { buildOutboxRow } from '../../lib/runtime/outbox.js';
+import { buildOutboxRow } from '../../lib/runtime/shared/outbox.js';
 
 /**
  * Builds the SQS record a participant's queue delivers for one saga event: the EventBridge event

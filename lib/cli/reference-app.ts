@@ -7,7 +7,7 @@ import { stepKey, terminalEventsPattern } from '../core/index.js';
 import type { LocalCloud, ParticipantImplementations } from '../local/cloud.js';
 import { attachConsumer } from '../local/consumers.js';
 import { Notifier } from '../runtime/notifier/index.js';
-import { silentLogger } from '../runtime/ports.js';
+import { silentLogger } from '../runtime/shared/index.js';
 
 /** The reference app's participants, as their Lambda entry files export them. */
 export const referenceParticipants: ParticipantImplementations<OrderSaga> = { inventory: inventorySteps, order: orderSteps, payment: paymentSteps, points: pointsSteps };

@@ -67,7 +67,7 @@ export interface SagaOutcomeApiProps extends OutcomeApiOptions {
 
 /**
  * The outcome query API of best-effort notification (最大努力通知的查询接口): a Lambda function URL
- * answering `GET /sagas/{sagaId}` to signed requests (lib/runtime/outcome-api.ts), with
+ * answering `GET /sagas/{sagaId}` to signed requests (lib/runtime/outcome-api/outcome-api.ts), with
  * per-receiver keys from Secrets Manager, replay protection (timestamp window + nonce remembered in
  * the table) and per-receiver scope (a key reads only the sagas that named its receiver at start).
  *

@@ -154,7 +154,7 @@ export class SagaParticipant extends Construct {
         [ENV.TABLE_NAME]: choreography.table.tableName,
         [ENV.PARTICIPANT]: participant,
         [ENV.DEFINITION_NAME]: def.name,
-        // Forward recovery (lib/runtime/forward-recovery.ts): the last allowed receive writes the
+        // Forward recovery (lib/runtime/participant/forward-recovery.ts): the last allowed receive writes the
         // failure record, earlier ones back off. Must equal the queue's maxReceiveCount.
         [ENV.MAX_RECEIVE_COUNT]: Tokenization.stringifyNumber(maxReceiveCount),
         [ENV.RETRY_BASE_SECONDS]: Tokenization.stringifyNumber(retryBaseDelay.toSeconds()),

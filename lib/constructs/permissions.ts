@@ -16,7 +16,7 @@ export const ITEM_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const
 export const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'] as const;
 /**
  * What a participant may do on saga records (`saga#*`): a `ConditionCheck` in its step's
- * transaction, the saga-level end marker (lib/runtime/end-marker.ts) — it learns whether the saga
+ * transaction, the saga-level end marker (lib/runtime/participant/end-marker.ts) — it learns whether the saga
  * ended, and nothing else; it can neither read nor write the record.
  */
 export const END_MARKER_ACTIONS = ['dynamodb:ConditionCheckItem'] as const;

@@ -70,13 +70,13 @@ export const ATTENTION_SHARD = 'open#attention';
  * `open#starts`: start barriers (`initiator#saga#<id>` / `step#start`) by start time. Until the
  * tracker has seen one of its events a saga has no saga record, so a start event that was committed
  * but never published would be invisible to the reconciler; it reads this partition with a cursor
- * (see lib/runtime/reconciler-starts.ts). Entries leave with the barrier's TTL.
+ * (see lib/runtime/reconciler/starts.ts). Entries leave with the barrier's TTL.
  */
 export const STARTS_SHARD = 'open#starts';
 /**
  * `open#unpublished`: outbox rows the relay failed to publish (`relay#unpublished` notes) by when
  * to look at them next; a note leaves once the reconciler has settled it
- * (lib/runtime/reconciler-unpublished.ts).
+ * (lib/runtime/reconciler/unpublished.ts).
  */
 export const UNPUBLISHED_SHARD = 'open#unpublished';
 /**
@@ -84,7 +84,7 @@ export const UNPUBLISHED_SHARD = 'open#unpublished';
  * not audited yet. A quiet period after the end it checks each once for rows whose events never
  * reached the timeline — a stream record that aged out or was dropped, a relay that timed out
  * mid-batch, a disabled event source leave no note of their own — republishes them, then takes
- * the saga out of the index (lib/runtime/reconciler-ended.ts).
+ * the saga out of the index (lib/runtime/reconciler/ended.ts).
  */
 export const ENDED_SHARD = 'open#ended';
 /** Partition of the relay's notes (one item per row it could not publish); the reconciler settles them. */

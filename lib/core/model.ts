@@ -179,7 +179,7 @@ export function forwardEffectEvents(def: AnySagaDefinition): string[] {
  * Forward steps that can only run after a pivot succeeded: their event is emitted only by a pivot's
  * success or by steps that are themselves past the pivot. The saga can then only move forward, so
  * a timeout no longer stops them (the pivot's compensation ignores it) — the runtime's end marker
- * lets them finish (`lib/runtime/end-marker.ts`). Keys are `participant.step`.
+ * lets them finish (`lib/runtime/participant/end-marker.ts`). Keys are `participant.step`.
  */
 export function postPivotSteps(def: AnySagaDefinition): Set<string> {
   const forward = allReactions(def).filter((r) => r.phase === 'forward' && !r.expiry);

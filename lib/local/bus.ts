@@ -1,7 +1,7 @@
 import { appendBounded, DEFAULT_RETAINED } from './bounded.js';
 import type { EventBridgeClient, PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import { entrySize, PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES } from '../runtime/relay.js';
-import type { Clock } from '../runtime/ports.js';
+import { entrySize, PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES } from '../runtime/relay/index.js';
+import type { Clock } from '../runtime/shared/index.js';
 import { LocalCloudError } from './errors.js';
 import { compilePattern } from './pattern/index.js';
 import type { LocalQueue } from './queue.js';

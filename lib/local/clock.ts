@@ -1,4 +1,4 @@
-import type { Clock } from '../runtime/ports.js';
+import type { Clock } from '../runtime/shared/index.js';
 
 /**
  * A clock that moves only when told to. Every handler in the local cloud reads time from it, so

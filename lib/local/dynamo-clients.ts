@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../core/env.js';
-import { createDocumentClient } from '../runtime/aws-clients.js';
+import { createDocumentClient } from '../runtime/shared/index.js';
 import { attachDynamoDbEngine, DynamoDbEngine, type AttachOptions } from './dynamodb/index.js';
 
 /** The DynamoDB clients a local cloud (or a test) works with, and where they point. */

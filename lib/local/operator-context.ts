@@ -1,5 +1,5 @@
 import type { AnySagaDefinition } from '../core/definition.js';
-import type { OperatorContext } from '../runtime/operator/context.js';
+import type { OperatorContext } from '../runtime/operator/index.js';
 import type { LocalCloud } from './cloud.js';
 import { localQueueAdmin } from './queue-admin.js';
 

@@ -1,5 +1,4 @@
-import type { DeadLetter, QueueAdmin } from '../runtime/queue-admin.js';
-import { QueueNotConfiguredError } from '../runtime/queue-admin.js';
+import { type DeadLetter, type QueueAdmin, QueueNotConfiguredError } from '../runtime/shared/index.js';
 import type { ConsumerWiring } from './cloud.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
-import type { Clock } from '../runtime/ports.js';
+import type { Clock } from '../runtime/shared/index.js';
 import { LocalCloudError } from './errors.js';
 
 export interface LocalMessage {

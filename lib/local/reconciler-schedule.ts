@@ -1,9 +1,7 @@
 import type { AnySagaDefinition } from '../core/definition.js';
-import { createReconciler, type Reconciler } from '../runtime/reconciler.js';
-import type { ReconcilerOptions, ReconciliationCheck, ReconcileRunResult } from '../runtime/reconciler-types.js';
-import type { Logger } from '../runtime/ports.js';
-import { silentLogger } from '../runtime/ports.js';
-import { defaultReconciliationChecks } from '../runtime/tcc.js';
+import { createReconciler, type Reconciler, type ReconcilerOptions, type ReconciliationCheck, type ReconcileRunResult } from '../runtime/reconciler/index.js';
+import { type Logger, silentLogger } from '../runtime/shared/index.js';
+import { defaultReconciliationChecks } from '../runtime/participant/index.js';
 import type { LocalCloud } from './cloud.js';
 import { localQueueAdmin } from './queue-admin.js';
 

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AnySagaDefinition } from '../core/definition.js';
 import { definitionForVersion } from '../core/versions.js';
-import { OPEN_SHARD_NAMES, openIndexPages, sagasByVersion } from '../runtime/operator/versions.js';
+import { OPEN_SHARD_NAMES, openIndexPages, sagasByVersion } from '../runtime/operator/index.js';
 import { LocalCloudError } from './errors.js';
 
 /**

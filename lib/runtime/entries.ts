@@ -1,13 +1,12 @@
 import type { AnySagaDefinition } from '../core/definition.js';
 import { ConfigError } from '../core/errors.js';
-import { lazyHandler, relayDepsFromEnv, trackerDepsFromEnv } from './from-env.js';
 import { createNotifierHandler, notifierDepsFromEnv, notifierOptionsFromEnv } from './notifier/index.js';
-import { createOutcomeApiHandler, outcomeApiDepsFromEnv } from './outcome-api.js';
-import { createReconcilerHandler, reconcilerDepsFromEnv } from './reconciler.js';
-import type { ReconciliationCheck } from './reconciler-types.js';
-import { createRelayHandler } from './relay.js';
-import { defaultReconciliationChecks } from './tcc.js';
-import { createTrackerHandler } from './tracker.js';
+import { createOutcomeApiHandler, outcomeApiDepsFromEnv } from './outcome-api/index.js';
+import { defaultReconciliationChecks } from './participant/index.js';
+import { createReconcilerHandler, reconcilerDepsFromEnv, type ReconciliationCheck } from './reconciler/index.js';
+import { createRelayHandler, relayDepsFromEnv } from './relay/index.js';
+import { lazyHandler } from './shared/index.js';
+import { createTrackerHandler, trackerDepsFromEnv } from './tracker/index.js';
 
 // The framework's own Lambda handlers for any definition, built on the first invocation from the
 // environment the constructs write. The constructs generate a three-line entry per function that

@@ -1,35 +1,38 @@
-export * from './aws-clients.js';
-export * from './eventbridge-client.js';
-export * from './barrier.js';
-export * from './errors.js';
-export * from './outbox.js';
-export * from './participant.js';
-export * from './ports.js';
-export * from './rejections.js';
-export * from './relay.js';
-export * from './saga-record.js';
-export * from './start.js';
-export * from './step-context.js';
-export * from './step-db.js';
-export * from './step-runner.js';
-export * from './step-types.js';
-export * from './tracker.js';
-export * from './tcc.js';
-export * from './two-phase-message.js';
+// saga-choreography/runtime: what runs inside Lambda, one folder per seam (docs/architecture.md).
+// Each folder's index.ts names its public exports; this file only gathers them.
+export * from './shared/index.js';
+export * from './participant/index.js';
+export * from './initiator/index.js';
+export * from './relay/index.js';
+export * from './tracker/index.js';
 export * from './notifier/index.js';
-export * from './outcome-api.js';
-export * from './receivers.js';
-export * from './secrets.js';
-export * from './replay-guard.js';
-export * from './from-env.js';
+export * from './outcome-api/index.js';
+export * from './operator/index.js';
 export { definitionFromModule, notifierHandlerFor, outcomeApiHandlerFor, reconcilerHandlerFor, relayHandlerFor, trackerHandlerFor } from './entries.js';
-export * from './forward-recovery.js';
-export * from './queue-admin.js';
-export * from './reconciler.js';
-export * from './reconciler-types.js';
-export * from './reconciler-explain.js';
-export * from './reconciler-outbox.js';
-export * from './operator/context.js';
-export * from './operator/actions.js';
-export { sagasByVersion, versionStatus, type VersionStatus } from './operator/versions.js';
-export * from './isolation.js';
+// The reconciler's public names (its index also serves the operator actions' repair primitives).
+export {
+  createReconciler,
+  createReconcilerHandler,
+  DEFAULT_RECONCILER_OPTIONS,
+  emptyStats,
+  explainSaga,
+  loadStepRecords,
+  reconcilerDepsFromEnv,
+  timeoutRow,
+  type CheckContext,
+  type CheckResult,
+  type Discrepancy,
+  type Reconciler,
+  type ReconcileRunResult,
+  type ReconcileStats,
+  type ReconcilerDeps,
+  type ReconcilerOptions,
+  type ReconciliationCheck,
+  type RecoveryFields,
+  type ResolvedReconcilerOptions,
+  type SagaExplanation,
+  type SagaFailure,
+  type StepView,
+  type StuckStep,
+  type TrackedSaga,
+} from './reconciler/index.js';

@@ -61,5 +61,5 @@ export { FAULT_KINDS, NO_FAULTS, type FaultKind, type FaultPlan } from '../local
 export { GENERIC_INVARIANTS, type Violation } from '../local/simulation/invariants.js';
 export type { StoredSaga, StoredStep } from '../local/simulation/stored-data.js';
 export { LocalCloud } from '../local/cloud.js';
-export { OperatorActionError, type DeadLetterView, type Inspection, type RetryResult } from '../runtime/operator/actions.js';
-export type { SagaRecord, SagaStatus, TimelineEntry } from '../runtime/saga-record.js';
+export { OperatorActionError, type DeadLetterView, type Inspection, type RetryResult } from '../runtime/operator/index.js';
+export type { SagaRecord, SagaStatus, TimelineEntry } from '../runtime/shared/index.js';

@@ -1,21 +1,9 @@
 import type { AnySagaDefinition, ParticipantNameOf, PayloadOf } from '../core/definition.js';
 import { participantNames } from '../core/model.js';
-import type { OperatorContext } from '../runtime/operator/context.js';
-import {
-  forceCompensation,
-  inspectSaga,
-  listDeadLetters,
-  redrive,
-  resolveSaga,
-  retryStep,
-  type DeadLetterView,
-  type Inspection,
-  type RetryResult,
-} from '../runtime/operator/actions.js';
-import type { RedriveResult } from '../runtime/queue-admin.js';
-import type { SagaRecord, TimelineEntry } from '../runtime/saga-record.js';
-import type { StartSagaOptions } from '../runtime/start.js';
-import type { TrackedSaga } from '../runtime/reconciler-types.js';
+import { type OperatorContext, forceCompensation, inspectSaga, listDeadLetters, redrive, resolveSaga, retryStep, type DeadLetterView, type Inspection, type RetryResult } from '../runtime/operator/index.js';
+import type { RedriveResult, SagaRecord, TimelineEntry } from '../runtime/shared/index.js';
+import type { StartSagaOptions } from '../runtime/initiator/index.js';
+import type { TrackedSaga } from '../runtime/reconciler/index.js';
 import { appFromModule, scenarioRandom, seedDataFor, storedView, type SagaApp, type SeedData, type StartedSaga, type StoredView } from '../local/app.js';
 import { LocalCloud, TRACKER } from '../local/cloud.js';
 import { LocalCloudError } from '../local/errors.js';
@@ -25,7 +13,7 @@ import { scheduleReconciler, type LocalReconciler } from '../local/reconciler-sc
 import { checkAppInvariants } from '../local/simulation/check.js';
 import type { Violation } from '../local/simulation/invariants.js';
 import { readStoredData, type StoredData } from '../local/simulation/stored-data.js';
-import { TRACKER_CONSUMER } from '../runtime/tracker.js';
+import { TRACKER_CONSUMER } from '../runtime/tracker/index.js';
 
 /** The reconciler's schedule, as in a deployment's EventBridge Scheduler rule. */
 const RECONCILER_EVERY_MS = 60_000;

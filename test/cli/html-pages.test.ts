@@ -13,7 +13,7 @@ import { seedDataFor } from '../../lib/local/app.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
 import { DynamoDbEngine, startLocalDynamoDb, type LocalDynamoDb } from '../../lib/local/dynamodb/index.js';
 import { scheduleReconciler } from '../../lib/local/reconciler-schedule.js';
-import type { StepImplementations } from '../../lib/runtime/step-types.js';
+import type { StepImplementations } from '../../lib/runtime/participant/step-types.js';
 import transferApp from '../fixtures/apps/transfer/app.js';
 import type { TransferSaga } from '../fixtures/apps/transfer/saga.js';
 import { walletSteps } from '../fixtures/apps/transfer/wallet.js';

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { defineSaga, DefinitionError, type PayloadOf } from '../../lib/core/index.js';
-import type { ForwardContext, StepImplementations } from '../../lib/runtime/step-types.js';
+import type { ForwardContext, StepImplementations } from '../../lib/runtime/participant/step-types.js';
 import { orderSaga, type OrderSaga } from '../../functions/order/definition.js';
 
 const base = {

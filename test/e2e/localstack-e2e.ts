@@ -15,8 +15,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { orderSaga } from '../../functions/order/definition.js';
 import { stockKey } from '../../functions/order/inventory.js';
 import { orderKey } from '../../functions/order/order.js';
-import { readSagaRecord, isTerminalStatus } from '../../lib/runtime/saga-record.js';
-import { startSaga } from '../../lib/runtime/start.js';
+import { readSagaRecord, isTerminalStatus } from '../../lib/runtime/shared/saga-record.js';
+import { startSaga } from '../../lib/runtime/initiator/start.js';
 
 const endpoint = process.env.LOCALSTACK_ENDPOINT ?? process.env.AWS_ENDPOINT_URL ?? 'http://localhost:4566';
 const OUTPUTS = 'cdk.out/localstack-outputs.json';

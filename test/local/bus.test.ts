@@ -5,7 +5,7 @@ import { subscriptionPattern } from '../../lib/core/model.js';
 import { LocalBusValidationError, LocalEventBus } from '../../lib/local/bus.js';
 import { VirtualClock } from '../../lib/local/clock.js';
 import { LocalQueue } from '../../lib/local/queue.js';
-import { entrySize, PUT_EVENTS_MAX_BYTES } from '../../lib/runtime/relay.js';
+import { entrySize, PUT_EVENTS_MAX_BYTES } from '../../lib/runtime/relay/relay.js';
 import { shopPayloads, shopSaga } from '../fixtures/shop-saga.js';
 import { envelope, T0, testSagaId } from '../support/events.js';
 

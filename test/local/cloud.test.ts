@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAIN_SKU, orderSaga, planOrders, readOrder, readStock, referenceParticipants, seedStock, SCARCE_SKU, type PlannedOrder } from '../../lib/cli/reference-app.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
 import { SeededRandom } from '../../lib/local/random.js';
-import { METRIC } from '../../lib/runtime/ports.js';
-import { isTerminalStatus } from '../../lib/runtime/saga-record.js';
+import { METRIC } from '../../lib/runtime/shared/ports.js';
+import { isTerminalStatus } from '../../lib/runtime/shared/saga-record.js';
 
 /**
  * The core guarantee end to end, on the local cloud with DynamoDB Local: whatever duplicates and

@@ -3,7 +3,7 @@ import { orderSaga } from '../../functions/order/definition.js';
 import { referenceParticipants } from '../../lib/cli/reference-app.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
 import { scheduleReconciler } from '../../lib/local/reconciler-schedule.js';
-import { defaultReconciliationChecks } from '../../lib/runtime/tcc.js';
+import { defaultReconciliationChecks } from '../../lib/runtime/participant/tcc.js';
 import transfer from '../fixtures/apps/transfer/app.js';
 
 const clouds: LocalCloud[] = [];

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inventorySteps, orderSaga, stockKey } from '../../functions/order/index.js';
 import type { RejectionReason } from '../../lib/core/errors.js';
-import { createParticipantHandler } from '../../lib/runtime/participant.js';
-import { InMemoryMetrics, silentLogger } from '../../lib/runtime/ports.js';
-import { createTrackerHandler, TRACKER_CONSUMER } from '../../lib/runtime/tracker.js';
+import { createParticipantHandler } from '../../lib/runtime/participant/handler.js';
+import { InMemoryMetrics, silentLogger } from '../../lib/runtime/shared/ports.js';
+import { createTrackerHandler, TRACKER_CONSUMER } from '../../lib/runtime/tracker/tracker.js';
 import { loadBadEvents, oversizeBody, type BadEvent } from '../support/bad-events.js';
 import { freshTable } from '../support/dynamo.js';
 

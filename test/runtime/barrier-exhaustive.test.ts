@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordOutcome } from '../../lib/runtime/participant.js';
+import type { RecordOutcome } from '../../lib/runtime/participant/handler.js';
 import { labHandlers, labRecord, logFor, modelStep, readLab, storedStateOf, type LabMessage } from '../support/barrier-lab.js';
 import { freshTable } from '../support/dynamo.js';
 

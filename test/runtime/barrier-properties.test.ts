@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RecordOutcome } from '../../lib/runtime/participant.js';
+import type { RecordOutcome } from '../../lib/runtime/participant/handler.js';
 import { LAB_LIMIT, labHandlers, labRecord, logFor, modelStep, readLab, storedStateOf, type LabMessage } from '../support/barrier-lab.js';
 import { freshTable } from '../support/dynamo.js';
 import { UNSAFE_breakBarrierForTests } from '../support/unsafe-barrier.js';

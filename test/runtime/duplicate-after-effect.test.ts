@@ -2,8 +2,8 @@ import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { orderSaga, orderSteps } from '../../functions/order/index.js';
 import { sourceFor } from '../../lib/core/model.js';
-import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant.js';
-import { InMemoryMetrics, silentLogger } from '../../lib/runtime/ports.js';
+import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant/handler.js';
+import { InMemoryMetrics, silentLogger } from '../../lib/runtime/shared/ports.js';
 import { freshTable } from '../support/dynamo.js';
 
 let seq = 0;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { METRIC } from '../../lib/core/metrics.js';
-import { emfMetrics, type Logger } from '../../lib/runtime/ports.js';
+import { type Logger } from '../../lib/runtime/shared/ports.js';
+import { emfMetrics } from '../../lib/runtime/shared/emf-metrics.js';
 
 interface EmfDoc {
   _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };

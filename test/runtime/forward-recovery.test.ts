@@ -4,8 +4,8 @@ import { orderSteps } from '../../functions/order/index.js';
 import { failureKey } from '../../lib/core/keys.js';
 import type { LocalCloud } from '../../lib/local/cloud.js';
 import { scheduleReconciler } from '../../lib/local/reconciler-schedule.js';
-import { backoffSeconds, queueUrlFromArn } from '../../lib/runtime/forward-recovery.js';
-import { METRIC } from '../../lib/runtime/ports.js';
+import { backoffSeconds, queueUrlFromArn } from '../../lib/runtime/participant/forward-recovery.js';
+import { METRIC } from '../../lib/runtime/shared/ports.js';
 import { order, orderCloud, saga, stock } from './reconciler/support.js';
 
 let cloud: LocalCloud | undefined;

@@ -3,7 +3,7 @@ import { bufferIO } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/main.js';
 import { NO_FAULTS } from '../../lib/local/faults.js';
 import { runAppSimulation } from '../../lib/local/simulation/run.js';
-import { commutativeAdd, releasingSemanticLock, withSemanticLock } from '../../lib/runtime/isolation.js';
+import { commutativeAdd, releasingSemanticLock, withSemanticLock } from '../../lib/runtime/participant/isolation.js';
 import booking from '../fixtures/apps/booking/app.js';
 
 describe('isolation helpers', () => {

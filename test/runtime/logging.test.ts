@@ -5,9 +5,9 @@ import { MAIN_SKU, orderSaga, referenceParticipants, SCARCE_SKU, seedStock } fro
 import { outboxPartition } from '../../lib/core/keys.js';
 import { participantNames } from '../../lib/core/model.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
-import { jsonLogger, levelMethodsLogger } from '../../lib/runtime/logging.js';
-import { InMemoryMetrics } from '../../lib/runtime/ports.js';
-import { createReconcilerHandler } from '../../lib/runtime/reconciler.js';
+import { jsonLogger, levelMethodsLogger } from '../../lib/runtime/shared/logging.js';
+import { InMemoryMetrics } from '../../lib/runtime/shared/ports.js';
+import { createReconcilerHandler } from '../../lib/runtime/reconciler/reconciler.js';
 
 /**
  * What an operator greps for in CloudWatch: every line the participants, the relay, the tracker

@@ -7,9 +7,9 @@ import { orderSaga } from '../../functions/order/definition.js';
 import { sourceFor, type Envelope } from '../../lib/core/index.js';
 import { LocalSecretStore, localSecretsManagerClient } from '../../lib/local/secrets.js';
 import { createNotifierHandler, listFlaggedNotifications, Notifier, notificationBackoffMs, notifierOptionsFromEnv, readNotifications, type NotifierOptions } from '../../lib/runtime/notifier/index.js';
-import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/ports.js';
-import { receiversPut } from '../../lib/runtime/receivers.js';
-import { secretsManagerReader } from '../../lib/runtime/secrets.js';
+import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/shared/ports.js';
+import { receiversPut } from '../../lib/runtime/shared/receivers.js';
+import { secretsManagerReader } from '../../lib/runtime/shared/secrets.js';
 import { freshTable } from '../support/dynamo.js';
 
 /**

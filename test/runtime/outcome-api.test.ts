@@ -6,10 +6,10 @@ import { orderSaga } from '../../functions/order/definition.js';
 import { outcomeNonceKey, sagaKey } from '../../lib/core/index.js';
 import { LocalSecretStore, localSecretsManagerClient } from '../../lib/local/secrets.js';
 import { Notifier } from '../../lib/runtime/notifier/index.js';
-import { createOutcomeApiHandler, outcomeApiDepsFromEnv, signOutcomeRequest, type OutcomeApiDeps } from '../../lib/runtime/outcome-api.js';
-import { InMemoryMetrics, silentLogger, type Logger } from '../../lib/runtime/ports.js';
-import { receiversPut } from '../../lib/runtime/receivers.js';
-import { secretsManagerReader } from '../../lib/runtime/secrets.js';
+import { createOutcomeApiHandler, outcomeApiDepsFromEnv, signOutcomeRequest, type OutcomeApiDeps } from '../../lib/runtime/outcome-api/outcome-api.js';
+import { InMemoryMetrics, silentLogger, type Logger } from '../../lib/runtime/shared/ports.js';
+import { receiversPut } from '../../lib/runtime/shared/receivers.js';
+import { secretsManagerReader } from '../../lib/runtime/shared/secrets.js';
 import { freshTable } from '../support/dynamo.js';
 
 /**

@@ -4,8 +4,8 @@ import { VirtualClock } from '../../lib/local/clock.js';
 import { localQueueAdmin } from '../../lib/local/queue-admin.js';
 import { LocalQueue } from '../../lib/local/queue.js';
 import type { ConsumerWiring } from '../../lib/local/cloud.js';
-import { queueUrlFromArn, sqsVisibility } from '../../lib/runtime/forward-recovery.js';
-import { parseUrlMap, QueueNotConfiguredError, sqsQueueAdmin, type QueueAdmin } from '../../lib/runtime/queue-admin.js';
+import { queueUrlFromArn, sqsVisibility } from '../../lib/runtime/participant/forward-recovery.js';
+import { parseUrlMap, QueueNotConfiguredError, sqsQueueAdmin, type QueueAdmin } from '../../lib/runtime/shared/queue-admin.js';
 import { attachSqs } from '../support/sqs-over-local-queues.js';
 
 interface Fixture {

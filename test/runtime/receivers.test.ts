@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
-import { readSagaReceivers, RECEIVERS_TTL_DAYS } from '../../lib/runtime/receivers.js';
-import { startSaga } from '../../lib/runtime/start.js';
+import { readSagaReceivers, RECEIVERS_TTL_DAYS } from '../../lib/runtime/shared/receivers.js';
+import { startSaga } from '../../lib/runtime/initiator/start.js';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { receiversKey } from '../../lib/core/index.js';
 import { freshTable } from '../support/dynamo.js';

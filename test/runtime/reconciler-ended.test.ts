@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../lib/local/cloud.js';
 import { scheduleReconciler } from '../../lib/local/reconciler-schedule.js';
 import { ENDED_SHARD } from '../../lib/core/keys.js';
-import { buildOutboxRow, outboxPut } from '../../lib/runtime/outbox.js';
+import { buildOutboxRow, outboxPut } from '../../lib/runtime/shared/outbox.js';
 import { order, orderCloud, published, saga } from './reconciler/support.js';
 
 let cloud: LocalCloud | undefined;

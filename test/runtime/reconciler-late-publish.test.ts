@@ -2,7 +2,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../lib/local/cloud.js';
 import { scheduleReconciler } from '../../lib/local/reconciler-schedule.js';
-import { buildOutboxRow, outboxPut } from '../../lib/runtime/outbox.js';
+import { buildOutboxRow, outboxPut } from '../../lib/runtime/shared/outbox.js';
 import { order, orderCloud, published, saga } from './reconciler/support.js';
 
 let cloud: LocalCloud | undefined;

@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../lib/local/cloud.js';
 import { createLocalReconciler, scheduleReconciler } from '../../lib/local/reconciler-schedule.js';
-import { STARTS_CURSOR_KEY } from '../../lib/runtime/reconciler-starts.js';
+import { STARTS_CURSOR_KEY } from '../../lib/runtime/reconciler/starts.js';
 import { order, orderCloud, outboxRows, published, saga } from './reconciler/support.js';
 
 let cloud: LocalCloud | undefined;

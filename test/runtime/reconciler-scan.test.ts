@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { describe, expect, it } from 'vitest';
 import { orderSaga } from '../../functions/order/index.js';
 import { defineSaga, INITIATOR, RECONCILER, TIMEOUT_EVENT } from '../../lib/core/index.js';
-import { allProducersToAudit, producersToScan } from '../../lib/runtime/reconciler-scan.js';
+import { allProducersToAudit, producersToScan } from '../../lib/runtime/reconciler/scan.js';
 import { transferSaga } from '../fixtures/apps/transfer/saga.js';
 
 type Entry = { eventId: string; type: string; producer: string; at: string; causationId?: string };

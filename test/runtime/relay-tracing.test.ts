@@ -2,11 +2,11 @@ import { EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-e
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../lib/runtime/aws-clients.js';
-import { jsonLogger, withTraceHeader } from '../../lib/runtime/logging.js';
-import { buildOutboxRow, type OutboxRow } from '../../lib/runtime/outbox.js';
-import { InMemoryMetrics } from '../../lib/runtime/ports.js';
-import { createRelayHandler } from '../../lib/runtime/relay.js';
+import { createDocumentClient } from '../../lib/runtime/shared/aws-clients.js';
+import { jsonLogger, withTraceHeader } from '../../lib/runtime/shared/logging.js';
+import { buildOutboxRow, type OutboxRow } from '../../lib/runtime/shared/outbox.js';
+import { InMemoryMetrics } from '../../lib/runtime/shared/ports.js';
+import { createRelayHandler } from '../../lib/runtime/relay/relay.js';
 import { shopPayloads, shopSaga } from '../fixtures/shop-saga.js';
 import { T0, testId, testSagaId } from '../support/events.js';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../lib/core/envelope.js';
 import { ATTENTION_SHARD, ENDED_SHARD, openShardOf, sagaKey } from '../../lib/core/keys.js';
-import { applyEvent, statusImpliedBy, type SagaRecord } from '../../lib/runtime/saga-record.js';
+import { applyEvent, statusImpliedBy, type SagaRecord } from '../../lib/runtime/shared/saga-record.js';
 import { shopPayloads, shopSaga } from '../fixtures/shop-saga.js';
 import { envelope, T0 } from '../support/events.js';
 

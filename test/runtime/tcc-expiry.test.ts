@@ -4,7 +4,7 @@ import { customerOf, readPoints, readPointsStep, referenceParticipants, seedPoin
 import { RESERVATION_EXPIRED_EVENT } from '../../lib/core/index.js';
 import { LocalCloud } from '../../lib/local/cloud.js';
 import { createLocalReconciler } from '../../lib/local/reconciler-schedule.js';
-import { reservationExpiryCheck } from '../../lib/runtime/tcc.js';
+import { reservationExpiryCheck } from '../../lib/runtime/participant/tcc.js';
 
 /**
  * End to end on the local cloud: the confirm trigger of a TCC reservation is lost; the reservation

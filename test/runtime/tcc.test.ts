@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
 import { pointsAccountKey, pointsSteps } from '../../functions/order/points.js';
 import { KEY, outboxPartition, rejectionKey, RECONCILER, RESERVATION_EXPIRED_EVENT, sagaKey, sourceFor, stepKey, type Envelope } from '../../lib/core/index.js';
-import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant.js';
-import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/ports.js';
-import { decisionFor, findExpiredReservations, requestExpiredReservations, reservationExpiryCheck, tccVerdict } from '../../lib/runtime/tcc.js';
+import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant/handler.js';
+import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/shared/ports.js';
+import { decisionFor, findExpiredReservations, requestExpiredReservations, reservationExpiryCheck, tccVerdict } from '../../lib/runtime/participant/tcc.js';
 import { freshTable } from '../support/dynamo.js';
 
 /**

@@ -13,7 +13,7 @@ import {
   uniqueInsertCheckBack,
   type BarrierInsertResult,
   type CheckBack,
-} from '../../lib/runtime/two-phase-message.js';
+} from '../../lib/runtime/initiator/two-phase-message.js';
 
 /**
  * Two-phase messages with check-back, with the process killed (simulated) at every point between

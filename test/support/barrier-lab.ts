@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { defineSaga } from '../../lib/core/definition.js';
 import { sourceFor } from '../../lib/core/model.js';
 import { stepKey } from '../../lib/core/keys.js';
-import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant.js';
-import { InMemoryMetrics, silentLogger } from '../../lib/runtime/ports.js';
-import type { StepImplementations } from '../../lib/runtime/step-types.js';
+import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant/handler.js';
+import { InMemoryMetrics, silentLogger } from '../../lib/runtime/shared/ports.js';
+import type { StepImplementations } from '../../lib/runtime/participant/step-types.js';
 
 /**
  * A small saga to put the barrier under arbitrary delivery orders. Participant `a` has a plain

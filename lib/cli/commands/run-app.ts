@@ -3,9 +3,8 @@ import { scenarioRandom, seedDataFor, type SagaApp, type StartedSaga } from '../
 import { LocalCloud, TRACKER } from '../../local/cloud.js';
 import { checkAppInvariants } from '../../local/simulation/check.js';
 import { readStoredData } from '../../local/simulation/stored-data.js';
-import { METRIC } from '../../runtime/ports.js';
-import { isTerminalStatus, type SagaRecord } from '../../runtime/saga-record.js';
-import { TRACKER_CONSUMER } from '../../runtime/tracker.js';
+import { METRIC, isTerminalStatus, type SagaRecord } from '../../runtime/shared/index.js';
+import { TRACKER_CONSUMER } from '../../runtime/tracker/index.js';
 import type { CliIO } from '../io.js';
 
 export interface AppRunOptions {

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { LocalCloud } from '../../local/cloud.js';
-import { METRIC } from '../../runtime/ports.js';
-import { isTerminalStatus, type SagaRecord } from '../../runtime/saga-record.js';
+import { METRIC, isTerminalStatus, type SagaRecord } from '../../runtime/shared/index.js';
 import { APP_USAGE, loadApp } from '../app-loader.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
 import { runApp } from './run-app.js';

@@ -1,7 +1,7 @@
 import { INITIATOR, RECONCILER, RESERVATION_EXPIRED_EVENT, TIMEOUT_EVENT, type AnySagaDefinition, type StepSpec } from '../../core/definition.js';
 import { isTerminal, participantNames } from '../../core/model.js';
-import type { DeadLetterView, Inspection } from '../../runtime/operator/actions.js';
-import type { TimelineEntry } from '../../runtime/saga-record.js';
+import type { DeadLetterView, Inspection } from '../../runtime/operator/index.js';
+import type { TimelineEntry } from '../../runtime/shared/index.js';
 
 /** What an event on the timeline is, for its mark's shape and colour. */
 export type EventKind = 'start' | 'forward' | 'failure' | 'compensation' | 'confirmation' | 'timeout';

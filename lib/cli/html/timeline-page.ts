@@ -1,6 +1,6 @@
 import type { AnySagaDefinition } from '../../core/definition.js';
 import { participantNames } from '../../core/model.js';
-import type { DeadLetterView, Inspection } from '../../runtime/operator/actions.js';
+import type { DeadLetterView, Inspection } from '../../runtime/operator/index.js';
 import { attrs, colourOf, escapeHtml, htmlDocument } from './page.js';
 import { TIMELINE_CSS, TIMELINE_SCRIPT } from './timeline-style.js';
 import { eventKind, laneNames, offsetText, terminalOf, timeAxis, timesOf, type EventKind, type TimeAxis } from './timeline-model.js';

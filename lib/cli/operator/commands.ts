@@ -2,12 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { participantNames } from '../../core/model.js';
 import { UsageError, type CliIO, type Command } from '../io.js';
-import { forceCompensation, inspectSaga, listDeadLetters, redrive, resolveSaga, retryStep } from '../../runtime/operator/actions.js';
+import { forceCompensation, inspectSaga, listDeadLetters, redrive, resolveSaga, retryStep, versionStatus, type OperatorContext } from '../../runtime/operator/index.js';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, awsOperatorContext, connectionFlags, type ContextFactory } from './context.js';
 import { formatDeadLetters, formatInspection, formatVersions } from './format.js';
-import { versionStatus } from '../../runtime/operator/versions.js';
 import { sagaTimelinePage, type TimelineExtras } from '../html/timeline-page.js';
-import type { OperatorContext } from '../../runtime/operator/context.js';
 
 type Values = Record<string, unknown>;
 

@@ -1,13 +1,11 @@
 import { ENV } from '../../core/env.js';
-import { createDocumentClient, createSqsClient } from '../../runtime/aws-clients.js';
-import type { OperatorContext } from '../../runtime/operator/context.js';
-import { randomIds, systemClock } from '../../runtime/ports.js';
-import { parseUrlMap, sqsQueueAdmin } from '../../runtime/queue-admin.js';
+import { createDocumentClient, createSqsClient, randomIds, systemClock, parseUrlMap, sqsQueueAdmin } from '../../runtime/shared/index.js';
+import type { OperatorContext } from '../../runtime/operator/index.js';
 import { loadDefinitions } from '../definition-loader.js';
 import { UsageError } from '../io.js';
 
 /** The ports every operator action runs on (lib/runtime/operator/context.ts). */
-export type { OperatorContext } from '../../runtime/operator/context.js';
+export type { OperatorContext } from '../../runtime/operator/index.js';
 
 /** Flags every operator command accepts. */
 export interface ConnectionFlags {

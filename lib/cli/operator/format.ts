@@ -1,5 +1,4 @@
-import type { VersionStatus } from '../../runtime/operator/versions.js';
-import type { DeadLetterView, Inspection } from '../../runtime/operator/actions.js';
+import type { VersionStatus, DeadLetterView, Inspection } from '../../runtime/operator/index.js';
 
 const time = (iso: string | undefined): string => (iso ? iso.replace('T', ' ').replace(/Z$/, '') : '-');
 

@@ -1,7 +1,7 @@
 import type { AnySagaDefinition } from '../../core/definition.js';
 import { ENDED_SHARD, UNPUBLISHED_SHARD } from '../../core/keys.js';
-import { openIndexPages } from '../../runtime/operator/versions.js';
-import { TRACKER_CONSUMER } from '../../runtime/tracker.js';
+import { openIndexPages } from '../../runtime/operator/index.js';
+import { TRACKER_CONSUMER } from '../../runtime/tracker/index.js';
 import type { SagaApp, StartedSaga } from '../app.js';
 import { scenarioRandom, seedDataFor } from '../app.js';
 import { LocalCloud, TRACKER } from '../cloud.js';

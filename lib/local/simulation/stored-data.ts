@@ -1,6 +1,6 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ITEM_KIND, KEY, producerOfOutboxKey } from '../../core/keys.js';
-import type { BarrierState } from '../../runtime/barrier.js';
+import type { BarrierState } from '../../runtime/participant/index.js';
 
 /** A participant's step record (its barrier), as stored. */
 export interface StoredStep {

@@ -1,10 +1,12 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AnySagaDefinition } from '../../core/definition.js';
 import { ENV, readEnv, readIntEnv, readOptionalEnv } from '../../core/env.js';
-import { createDocumentClient } from '../aws-clients.js';
-import { checkDefinitionName } from '../from-env.js';
-import { emfMetrics, jsonLogger, type LogLevel } from '../ports.js';
-import { DEFAULT_SECRET_MAX_AGE_SECONDS, secretsManagerReader } from '../secrets.js';
+import { createDocumentClient } from '../shared/aws-clients.js';
+import { checkDefinitionName } from '../shared/from-env.js';
+import { type LogLevel } from '../shared/ports.js';
+import { jsonLogger } from '../shared/logging.js';
+import { emfMetrics } from '../shared/emf-metrics.js';
+import { DEFAULT_SECRET_MAX_AGE_SECONDS, secretsManagerReader } from '../shared/secrets.js';
 import { Notifier } from './notifier.js';
 import type { NotifierDeps, NotifierOptions } from './types.js';
 

@@ -6,10 +6,10 @@ import { ConfigError, EnvelopeError } from '../../core/errors.js';
 import { KEY, NOTIFY_FLAGGED_SHARD, notificationAttemptKey, notificationKey, notifyShardOf, notifyShards } from '../../core/keys.js';
 import { isTerminal } from '../../core/model.js';
 import { definitionForEvent } from '../../core/versions.js';
-import { METRIC, systemClock, type Clock } from '../ports.js';
-import { readSagaReceivers } from '../receivers.js';
-import { recordRejection } from '../rejections.js';
-import { SecretUnavailableError } from '../secrets.js';
+import { METRIC, systemClock, type Clock } from '../shared/ports.js';
+import { readSagaReceivers } from '../shared/receivers.js';
+import { recordRejection } from '../shared/rejections.js';
+import { SecretUnavailableError } from '../shared/secrets.js';
 import { checkNotifierOptions, notificationBackoffMs, resolveNotifierOptions, signNotification, type ResolvedNotifierOptions } from './options.js';
 import { notificationTtl } from './records.js';
 import type { FetchLike, NotificationAttempt, NotificationRecord, NotifierDeps, NotifierOptions, OutcomeNotification } from './types.js';
@@ -19,7 +19,7 @@ import type { FetchLike, NotificationAttempt, NotificationRecord, NotifierDeps, 
  * configured HTTP endpoint; failed attempts are retried with exponential backoff up to a maximum,
  * every attempt is recorded (`notifier#notification#<sagaId>` items), and a notification that
  * exhausted its attempts is flagged. Receivers that missed a notification ask the outcome query
- * API (lib/runtime/outcome-api.ts) — the reliability of the receiver's view is the receiver's
+ * API (lib/runtime/outcome-api/outcome-api.ts) — the reliability of the receiver's view is the receiver's
  * to ensure; ours is to try hard and to answer.
  *
  * Why a notifier Lambda rather than EventBridge API destinations: API destinations retry (24 h,

@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KEY, NOTIFY_FLAGGED_SHARD, notificationPartition } from '../../core/keys.js';
-import { DAY_SECONDS } from '../outbox.js';
+import { DAY_SECONDS } from '../shared/outbox.js';
 import { NOTIFICATION_TTL_DAYS, type NotificationAttempt, type NotificationRecord } from './types.js';
 
 /** Epoch seconds at which a notification item expires (DynamoDB TTL). */

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Clock, Logger, Metrics } from '../ports.js';
-import type { SecretReader } from '../secrets.js';
+import type { Clock, Logger, Metrics } from '../shared/ports.js';
+import type { SecretReader } from '../shared/secrets.js';
 
 /** One receiver of saga outcomes. */
 export interface NotificationEndpoint {

@@ -4,15 +4,11 @@ import { envelopeSchema } from '../../core/envelope.js';
 import { SagaCoreError } from '../../core/errors.js';
 import { failureKey, openShardOf, outboxKey, rejectionKey, stepKey } from '../../core/keys.js';
 import { allReactions, participantNames, sourceFor } from '../../core/model.js';
-import type { BarrierRecord } from '../barrier.js';
-import type { FailureRecord } from '../forward-recovery.js';
-import { outboxPut, type OutboxRow } from '../outbox.js';
-import type { RedriveOptions, RedriveResult } from '../queue-admin.js';
-import { explainSaga, type SagaExplanation } from '../reconciler-explain.js';
-import { timeoutRow } from '../reconciler-outbox.js';
-import { isConditionFailure, ReconcilerStore, withoutIndex } from '../reconciler-store.js';
-import { emptyStats, type TrackedSaga } from '../reconciler-types.js';
-import { isTerminalStatus, type OperatorNote } from '../saga-record.js';
+import type { BarrierRecord, FailureRecord } from '../participant/index.js';
+import { outboxPut, type OutboxRow } from '../shared/outbox.js';
+import type { RedriveOptions, RedriveResult } from '../shared/queue-admin.js';
+import { explainSaga, type SagaExplanation, timeoutRow, isConditionFailure, ReconcilerStore, withoutIndex, emptyStats, type TrackedSaga } from '../reconciler/index.js';
+import { isTerminalStatus, type OperatorNote } from '../shared/saga-record.js';
 import type { OperatorContext } from './context.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AnySagaDefinition } from '../../core/definition.js';
-import type { Clock, IdSource } from '../ports.js';
-import type { QueueAdmin } from '../queue-admin.js';
+import type { Clock, IdSource } from '../shared/ports.js';
+import type { QueueAdmin } from '../shared/queue-admin.js';
 
 /**
  * The ports every operator action runs on: the definition, the table, the queues, a clock and an

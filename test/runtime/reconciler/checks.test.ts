@@ -4,8 +4,8 @@ import { orderStockCheck, stockKey } from '../../../functions/order/index.js';
 import { reconcilerReportKey } from '../../../lib/core/keys.js';
 import type { LocalCloud } from '../../../lib/local/cloud.js';
 import { createLocalReconciler } from '../../../lib/local/reconciler-schedule.js';
-import { METRIC } from '../../../lib/runtime/ports.js';
-import type { ReconciliationCheck } from '../../../lib/runtime/reconciler-types.js';
+import { METRIC } from '../../../lib/runtime/shared/ports.js';
+import type { ReconciliationCheck } from '../../../lib/runtime/reconciler/types.js';
 import { SKU, order, orderCloud, stock } from './support.js';
 
 let cloud: LocalCloud | undefined;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineSaga } from '../../../lib/core/definition.js';
-import type { BarrierRecord } from '../../../lib/runtime/barrier.js';
-import { explainSaga } from '../../../lib/runtime/reconciler-explain.js';
-import type { TrackedSaga } from '../../../lib/runtime/reconciler-types.js';
+import type { BarrierRecord } from '../../../lib/runtime/participant/barrier.js';
+import { explainSaga } from '../../../lib/runtime/reconciler/explain.js';
+import type { TrackedSaga } from '../../../lib/runtime/reconciler/types.js';
 
 const id = z.object({ id: z.string() });
 const trip = defineSaga({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../../lib/local/cloud.js';
 import { createLocalReconciler, scheduleReconciler } from '../../../lib/local/reconciler-schedule.js';
-import { METRIC } from '../../../lib/runtime/ports.js';
+import { METRIC } from '../../../lib/runtime/shared/ports.js';
 import { order, orderCloud, outboxRows, published, saga, stock } from './support.js';
 
 let cloud: LocalCloud | undefined;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import referenceApp from '../../../lib/cli/reference/app.js';
 import { NO_FAULTS } from '../../../lib/local/faults.js';
 import { runAppSimulation } from '../../../lib/local/simulation/run.js';
-import { trackerLagOf } from '../../../lib/runtime/reconciler.js';
+import { trackerLagOf } from '../../../lib/runtime/reconciler/reconciler.js';
 
 describe('reconciler under overload: it never multiplies the work of a slow tracker', () => {
   it('measures the tracker lag from a record: when it was written minus when its newest event occurred', () => {

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { orderSaga } from '../../../functions/order/index.js';
 import { INITIATOR } from '../../../lib/core/definition.js';
 import { ITEM_KIND, openShardOf, outboxKey, sagaKey } from '../../../lib/core/keys.js';
-import { createDocumentClient } from '../../../lib/runtime/aws-clients.js';
-import { InMemoryMetrics, silentLogger } from '../../../lib/runtime/ports.js';
-import { createReconciler } from '../../../lib/runtime/reconciler.js';
+import { createDocumentClient } from '../../../lib/runtime/shared/aws-clients.js';
+import { InMemoryMetrics, silentLogger } from '../../../lib/runtime/shared/ports.js';
+import { createReconciler } from '../../../lib/runtime/reconciler/reconciler.js';
 import { documentClient, dynamoClient, freshTable } from '../../support/dynamo.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');

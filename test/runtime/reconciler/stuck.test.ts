@@ -4,7 +4,7 @@ import { inventorySteps } from '../../../functions/order/index.js';
 import { ATTENTION_SHARD, failureKey } from '../../../lib/core/keys.js';
 import type { LocalCloud } from '../../../lib/local/cloud.js';
 import { scheduleReconciler } from '../../../lib/local/reconciler-schedule.js';
-import { METRIC } from '../../../lib/runtime/ports.js';
+import { METRIC } from '../../../lib/runtime/shared/ports.js';
 import { loseDeliveries, order, orderCloud, saga } from './support.js';
 
 let cloud: LocalCloud | undefined;

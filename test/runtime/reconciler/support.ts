@@ -3,7 +3,7 @@ import { orderSaga, type OrderSaga } from '../../../functions/order/index.js';
 import { referenceParticipants, readStock, seedStock } from '../../../lib/cli/reference-app.js';
 import { outboxPartition, sagaKey } from '../../../lib/core/keys.js';
 import { LocalCloud, type LocalCloudOptions, type ParticipantImplementations } from '../../../lib/local/cloud.js';
-import type { TrackedSaga } from '../../../lib/runtime/reconciler-types.js';
+import type { TrackedSaga } from '../../../lib/runtime/reconciler/types.js';
 
 export const SKU = 'sku-espresso';
 
