@@ -77,4 +77,36 @@ describe('reconciler: the audit of an ended saga’s outbox', () => {
     expect(last.stats.endedAudited).toBe(0);
     expect(last.actions).toEqual([]);
   });
+
+  it('keeps an ended saga due when the run’s republish budget is spent, and republishes its row at a later run', async () => {
+    // GIVEN two completed sagas, each with a late row whose stream record the stream skips, and a
+    // reconciler allowed one republish per run
+    cloud = await orderCloud();
+    const c = cloud;
+    const reconciler = scheduleReconciler(c, { everyMs: 60_000, maxRepublishesPerRun: 1 });
+    const ids: string[] = [];
+    for (const orderId of ['o-budget-1', 'o-budget-2']) ids.push((await c.startSaga(order(orderId))).sagaId);
+    await c.runUntilQuiet();
+    c.streamRecordFilter = () => [];
+    await lateRow(c, ids[0]!, 'budget-row-00001');
+    await lateRow(c, ids[1]!, 'budget-row-00002');
+    await c.runUntilQuiet();
+    c.streamRecordFilter = (records) => records;
+
+    // WHEN the reconciler keeps its schedule
+    for (let i = 0; i < 6; i++) {
+      c.clock.advance(60_000);
+      await c.runUntilQuiet({ maxVirtualMs: 60_000 });
+    }
+
+    // THEN one run deferred a republish, and still both rows were published once and both sagas audited
+    expect(reconciler.runs.some((r) => r.stats.republishesDeferred > 0)).toBe(true);
+    for (const [i, sagaId] of ids.entries()) {
+      const eventId = `budget-row-0000${i + 1}`;
+      expect(published(c, sagaId).filter((e) => e.eventId === eventId), eventId).toHaveLength(1);
+      const record = await saga(c, sagaId);
+      expect(record.timeline.some((t) => t.eventId === eventId)).toBe(true);
+      expect(record.auditedAt).toBeDefined();
+    }
+  });
 });

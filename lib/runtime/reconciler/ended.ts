@@ -53,8 +53,11 @@ async function audit(ctx: VisitContext, shard: string, budget: number, settled: 
     // backstop for the rows that rule cannot see, and it runs once per saga.
     const lost = await findLostRows(store, def, saga, now, opts.quietMs, opts.maxRepublishes, allProducersToAudit(def, saga));
     let republished = 0;
+    let deferred = 0;
     for (const row of lost.due) {
-      if (!(await republishRow(store, row, now))) continue;
+      const outcome = await republishRow(store, row, now);
+      if (outcome === 'deferred') deferred++;
+      if (outcome !== 'republished') continue;
       republished++;
       store.stats.republished++;
       ctx.metrics.count(METRIC.eventsRepublished, 1, { Saga: ctx.def.name });
@@ -64,9 +67,13 @@ async function audit(ctx: VisitContext, shard: string, budget: number, settled: 
       ctx.logger.log('error', 'outbox row of an ended saga still unseen after the last republish', { sagaId: saga.sagaId, eventId: row.eventId, type: row.type, pk: row.pk, sk: row.sk });
       ctx.act(saga.sagaId, 'republish-exhausted', `${row.type} ${row.eventId}`);
     }
+    // The run's republish budget is spent: the saga stays as it is, due at the next run (settling
+    // it now would leave the row unpublished with nothing left to look for it).
+    if (deferred > 0 && republished === 0) continue;
     const next = { ...saga, version: saga.version + 1, updatedAt: iso(now) } as TrackedSaga;
-    if (republished > 0 || lost.young.length > 0) {
-      // Look again a quiet period from now: the copies (or a late commit's own event) should be in by then.
+    if (lost.due.length > 0 || lost.young.length > 0) {
+      // Look again a quiet period from now: the copies (ours, a concurrent run's, one deferred by
+      // the budget) or a late commit's own event should be in by then.
       await store.writeSaga({ ...next, nextCheckAt: iso(now) }, saga.version);
       continue;
     }

@@ -62,16 +62,22 @@ export async function findLostRows(
 }
 
 /**
+ * What became of one republish: the copy is in (`republished`); a concurrent run claimed the row
+ * first and put its own copy in (`claimed`); or this run's republish budget is spent and the row
+ * waits for a later run (`deferred`) — the caller must keep whatever makes it look again.
+ */
+export type RepublishOutcome = 'republished' | 'claimed' | 'deferred';
+
+/**
  * Republishes a lost row by inserting a copy (same detail, same envelope event id, sort key
  * `event#<id>#r<n>`) — the relay publishes the copy, consumers dedupe on the envelope id — in one
  * transaction with a claim on the original row, so two concurrent reconcilers republish once.
- * Returns false when another run claimed it first.
  */
-export async function republishRow(store: ReconcilerStore, row: StoredRow, now: number): Promise<boolean> {
+export async function republishRow(store: ReconcilerStore, row: StoredRow, now: number): Promise<RepublishOutcome> {
   // Bounded per run: the rest stay due and are republished by later runs.
   if (store.stats.republished >= store.republishBudget) {
     store.stats.republishesDeferred++;
-    return false;
+    return 'deferred';
   }
   const n = (row.republishCount ?? 0) + 1;
   const copySk = `${row.sk.split('#r')[0]}#r${n}`;
@@ -97,7 +103,7 @@ export async function republishRow(store: ReconcilerStore, row: StoredRow, now: 
       ExpressionAttributeValues: { ':sk': copySk, ':at': at, ':n': n, ...(row.republishedAs ? { ':prev': row.republishedAs } : {}) },
     },
   };
-  return store.transact([claim, outboxPut(store.tableName, copy)]);
+  return (await store.transact([claim, outboxPut(store.tableName, copy)])) ? 'republished' : 'claimed';
 }
 
 /** The `SagaTimedOut` outbox row the reconciler (or an operator) publishes for a saga. */

@@ -77,7 +77,8 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
     // A step that committed lately but whose event the tracker has not seen (yet) is progress, not a stall.
     repairing = lost.young.length;
     for (const row of lost.due) {
-      if (!(await republishRow(store, row, now))) continue;
+      // Not ours (claimed by a concurrent run, or deferred by the budget): this open saga is visited again.
+      if ((await republishRow(store, row, now)) !== 'republished') continue;
       republished++;
       store.stats.republished++;
       ctx.metrics.count(METRIC.eventsRepublished, 1, { Saga: ctx.def.name });

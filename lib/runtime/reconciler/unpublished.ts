@@ -58,13 +58,16 @@ export async function republishUnpublished(ctx: VisitContext): Promise<number> {
       await store.leaveIndex(key, { settledAt: iso(now), settled: 'republish-exhausted' });
       continue;
     }
-    if (await republishRow(store, original, now)) {
+    const outcome = await republishRow(store, original, now);
+    // The run's republish budget is spent: the note stays due for the next run.
+    if (outcome === 'deferred') continue;
+    if (outcome === 'republished') {
       republished++;
       store.stats.republished++;
       ctx.metrics.count(METRIC.eventsRepublished, 1, { Saga: ctx.def.name });
       ctx.act(note.sagaId, 'republished', `${original.type} ${original.eventId} (after the saga ended)`);
     }
-    // Settled either way: the copy (ours or a concurrent run's) leaves its own note if it fails.
+    // Settled: the copy (ours or a concurrent run's) leaves its own note if it fails.
     await store.leaveIndex(key, { settledAt: iso(now), settled: 'republished' });
   }
   return republished;
