@@ -149,4 +149,40 @@ describe('reconciler: publishes that fail late', () => {
     expect(actions.filter((a) => a.action === 'republish-exhausted').length).toBeGreaterThan(0);
     expect(logged.find((l) => l.level === 'error' && l.fields?.eventId === 'dead-row-0001')?.message).toMatch(/still (unpublished|unseen) after the last republish/);
   });
+
+  it('keeps a relay note due when the run’s republish budget is spent, and republishes its row at a later run', async () => {
+    // GIVEN two completed sagas, audited and out of the index, then a late row of each whose
+    // publish fails until the relay gives up (two notes), and a reconciler allowed one republish per run
+    cloud = await orderCloud();
+    const c = cloud;
+    const reconciler = scheduleReconciler(c, { everyMs: 60_000, maxRepublishesPerRun: 1 });
+    const ids: string[] = [];
+    for (const orderId of ['o-note-1', 'o-note-2']) ids.push((await c.startSaga(order(orderId))).sagaId);
+    await c.runUntilQuiet();
+    for (let i = 0; i < 4; i++) {
+      c.clock.advance(60_000);
+      await c.runUntilQuiet({ maxVirtualMs: 60_000 });
+    }
+    for (const sagaId of ids) expect((await saga(c, sagaId)).auditedAt).toBeDefined();
+    failUntilGivenUp(c, 'StockReleased', 2);
+    for (const [i, sagaId] of ids.entries()) {
+      const row = await buildOutboxRow({ def: c.definition, producer: 'inventory', sagaId, emission: { type: 'StockReleased', payload: { orderId: `o-note-${i + 1}`, sku: '', quantity: 0 } }, eventId: `note-row-0000${i + 1}`, now: c.clock.now() });
+      await c.client.send(new TransactWriteCommand({ TransactItems: [outboxPut(c.tableName, row)] as never }));
+    }
+    await c.runUntilQuiet();
+    expect(c.relayFailures.length).toBeGreaterThanOrEqual(2);
+
+    // WHEN the reconciler keeps its schedule
+    for (let i = 0; i < 6; i++) {
+      c.clock.advance(60_000);
+      await c.runUntilQuiet({ maxVirtualMs: 60_000 });
+    }
+
+    // THEN one run deferred a republish, and still both rows reached the bus once
+    expect(reconciler.runs.some((r) => r.stats.republishesDeferred > 0)).toBe(true);
+    for (const [i, sagaId] of ids.entries()) {
+      const eventId = `note-row-0000${i + 1}`;
+      expect(published(c, sagaId).filter((e) => e.eventId === eventId), eventId).toHaveLength(1);
+    }
+  });
 });
