@@ -1,8 +1,8 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import * as z from 'zod/mini';
 import { callerFile, recordDefinedIn } from './definition-source.js';
 import { checkVersionFields } from './versions.js';
 import { DefinitionError } from './errors.js';
+import { object, oneOf, schema, string, type FrameworkSchema, type Out } from './schema.js';
 
 /** The event the reconciler publishes when a saga passes its deadline; every definition has it. */
 export const TIMEOUT_EVENT = 'SagaTimedOut';
@@ -14,12 +14,11 @@ export const RECONCILER = 'reconciler';
 export const NOTIFIER = 'notifier';
 export const RESERVED_PARTICIPANT_NAMES = [INITIATOR, RECONCILER, 'saga', 'tracker', 'relay', NOTIFIER] as const;
 
+const timeoutPayload = object({ deadline: string(), reason: string() });
 /** Payload of {@link TIMEOUT_EVENT}. */
-export const timeoutPayloadSchema = z.object({
-  deadline: z.string(),
-  reason: z.string(),
-});
-export type TimeoutPayload = z.infer<typeof timeoutPayloadSchema>;
+export type TimeoutPayload = Out<typeof timeoutPayload>;
+/** Schema of {@link TimeoutPayload} (a Standard Schema, as every event schema is). */
+export const timeoutPayloadSchema: FrameworkSchema<TimeoutPayload> = schema(timeoutPayload);
 
 /**
  * The event the reconciler publishes when a TCC reservation outlived its expiry without being
@@ -29,17 +28,19 @@ export type TimeoutPayload = z.infer<typeof timeoutPayloadSchema>;
  */
 export const RESERVATION_EXPIRED_EVENT = 'ReservationExpired';
 
-/** Payload of {@link RESERVATION_EXPIRED_EVENT}. */
-export const reservationExpiredPayloadSchema = z.object({
-  participant: z.string(),
-  step: z.string(),
+const reservationExpiredPayload = object({
+  participant: string(),
+  step: string(),
   /** `confirm` when the saga completed, `cancel` when it was compensated or is gone. */
-  decision: z.enum(['confirm', 'cancel']),
+  decision: oneOf(['confirm', 'cancel']),
   /** The saga's status when the reconciler decided (`absent` when there is no saga record). */
-  sagaStatus: z.string(),
-  expiredAt: z.string(),
+  sagaStatus: string(),
+  expiredAt: string(),
 });
-export type ReservationExpiredPayload = z.infer<typeof reservationExpiredPayloadSchema>;
+/** Payload of {@link RESERVATION_EXPIRED_EVENT}. */
+export type ReservationExpiredPayload = Out<typeof reservationExpiredPayload>;
+/** Schema of {@link ReservationExpiredPayload}. */
+export const reservationExpiredPayloadSchema: FrameworkSchema<ReservationExpiredPayload> = schema(reservationExpiredPayload);
 
 /** Framework events: produced by the framework itself, never declared in a definition's `events`. */
 export const FRAMEWORK_EVENTS = [TIMEOUT_EVENT, RESERVATION_EXPIRED_EVENT] as const;

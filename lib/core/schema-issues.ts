@@ -50,7 +50,8 @@ function valueAt(input: unknown, path: readonly unknown[] | undefined): unknown 
   return current;
 }
 
-function typeName(value: unknown): string {
+/** What a value is, for "expected X, got Y": `null`, `array`, `number 1.5`, `string` … */
+export function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number' && !Number.isInteger(value)) return `number ${value}`;
