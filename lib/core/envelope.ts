@@ -1,7 +1,7 @@
-import * as z from 'zod/mini';
 import { RESERVATION_EXPIRED_EVENT, reservationExpiredPayloadSchema, TIMEOUT_EVENT, timeoutPayloadSchema, type AnySagaDefinition, type EventSchema } from './definition.js';
 import { EnvelopeError } from './errors.js';
 import { producersOf, sourceFor } from './model.js';
+import { array, datetime, int, object, optional, schema, string, unknown, type FrameworkSchema, type Out } from './schema.js';
 import { describeIssues } from './schema-issues.js';
 import { servedVersions } from './versions.js';
 
@@ -14,33 +14,46 @@ export const SAGA_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$/;
  */
 export const MAX_DETAIL_BYTES = 200 * 1024;
 
+const envelope = object({
+  eventId: string(8, 64),
+  sagaId: string(),
+  definition: string(),
+  definitionVersion: int(true),
+  type: string(),
+  producer: string(),
+  causationId: optional(string()),
+  occurredAt: datetime,
+  payload: unknown,
+});
 /** Our envelope: the EventBridge `detail` of every saga event. Consumers dedupe on `eventId`. */
-export const envelopeSchema = z.object({
-  eventId: z.string().check(z.minLength(8), z.maxLength(64)),
-  sagaId: z.string(),
-  definition: z.string(),
-  definitionVersion: z.int().check(z.positive()),
-  type: z.string(),
-  producer: z.string(),
-  causationId: z.optional(z.string()),
-  occurredAt: z.iso.datetime({ offset: true }),
-  payload: z.unknown(),
-});
-export type Envelope = z.infer<typeof envelopeSchema>;
+export type Envelope = Out<typeof envelope>;
+/**
+ * Schema of {@link Envelope}: a Standard Schema V1 whose `validate` is synchronous.
+ *
+ * @example
+ * ```ts
+ * const result = envelopeSchema['~standard'].validate(JSON.parse(body).detail);
+ * if (result.issues) console.log(describeIssues(result.issues)); // "occurredAt: not a valid datetime"
+ * else console.log(result.value.sagaId);
+ * ```
+ */
+export const envelopeSchema: FrameworkSchema<Envelope> = schema(envelope);
 
-/** An EventBridge event as delivered to an SQS target (the message body). */
-export const eventBridgeEventSchema = z.object({
-  version: z.string(),
-  id: z.string(),
-  'detail-type': z.string(),
-  source: z.string(),
-  account: z.string(),
-  time: z.string(),
-  region: z.string(),
-  resources: z.array(z.string()),
-  detail: z.unknown(),
+const eventBridgeEvent = object({
+  version: string(),
+  id: string(),
+  'detail-type': string(),
+  source: string(),
+  account: string(),
+  time: string(),
+  region: string(),
+  resources: array(string()),
+  detail: unknown,
 });
-export type EventBridgeEvent = z.infer<typeof eventBridgeEventSchema>;
+/** An EventBridge event as delivered to an SQS target (the message body). */
+export type EventBridgeEvent = Out<typeof eventBridgeEvent>;
+/** Schema of {@link EventBridgeEvent}. */
+export const eventBridgeEventSchema: FrameworkSchema<EventBridgeEvent> = schema(eventBridgeEvent);
 
 /** A fully validated incoming event. */
 export interface ValidatedEvent {
@@ -57,11 +70,11 @@ export function parseEventBridgeBody(body: string): EventBridgeEvent {
   } catch (cause) {
     throw new EnvelopeError('invalid-json', `Message body is not valid JSON (${(cause as Error).message}); first bytes: ${JSON.stringify(body.slice(0, 80))}.`, {}, { cause });
   }
-  const parsed = eventBridgeEventSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new EnvelopeError('not-an-eventbridge-event', `Message body is not an EventBridge event: ${describeIssues(parsed.error.issues, raw)}.`);
+  const parsed = eventBridgeEventSchema['~standard'].validate(raw);
+  if (parsed.issues) {
+    throw new EnvelopeError('not-an-eventbridge-event', `Message body is not an EventBridge event: ${describeIssues(parsed.issues, raw)}.`);
   }
-  return parsed.data;
+  return parsed.value;
 }
 
 /**
@@ -73,11 +86,11 @@ export async function validateEvent(def: AnySagaDefinition, event: EventBridgeEv
   if (detailBytes > MAX_DETAIL_BYTES) {
     throw new EnvelopeError('oversize-event', `Event detail is ${detailBytes} bytes; the limit is ${MAX_DETAIL_BYTES}. Keep large data in your own store and send a reference.`, { bytes: detailBytes });
   }
-  const parsed = envelopeSchema.safeParse(event.detail);
-  if (!parsed.success) {
-    throw new EnvelopeError('invalid-envelope', `Event detail is not a saga envelope: ${describeIssues(parsed.error.issues, event.detail)}.`, { detailType: event['detail-type'] });
+  const parsed = envelopeSchema['~standard'].validate(event.detail);
+  if (parsed.issues) {
+    throw new EnvelopeError('invalid-envelope', `Event detail is not a saga envelope: ${describeIssues(parsed.issues, event.detail)}.`, { detailType: event['detail-type'] });
   }
-  const envelope = parsed.data;
+  const envelope = parsed.value;
   const ctx = { eventId: envelope.eventId, sagaId: envelope.sagaId, type: envelope.type };
   if (!SAGA_ID_PATTERN.test(envelope.sagaId)) {
     throw new EnvelopeError('invalid-saga-id', `Saga id ${JSON.stringify(envelope.sagaId.slice(0, 80))} has the wrong shape; expected ${SAGA_ID_PATTERN}.`, ctx);

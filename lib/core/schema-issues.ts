@@ -1,11 +1,10 @@
 /**
  * Readable text for schema validation issues, whichever Standard Schema library produced them.
  *
- * Why this exists: the framework validates with `zod/mini` (a tenth of classic zod's bundle
- * size, which matters for Lambda cold starts), and `zod/mini` loads no locale, so every issue's
- * `message` is just "Invalid input". Its issues still carry `code`, `expected`, `minimum`, … —
- * enough to say what is wrong. Issues from other libraries (or classic zod) keep their own
- * message.
+ * Why this exists: `zod/mini` (zod's tree-shakable API, the one a Lambda bundle can afford)
+ * loads no locale, so every issue's `message` is just "Invalid input". Its issues still carry
+ * `code`, `expected`, `minimum`, … — enough to say what is wrong. Issues from other libraries
+ * (valibot, classic zod, the framework's own schemas in `schema.ts`) keep their own message.
  *
  * @example
  * ```ts

@@ -7,7 +7,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Which folders (and packages) each layer may import — DESIGN.md §3, docs/architecture.md. */
 const ALLOWED: Record<string, { layers: string[]; forbiddenPackages: RegExp[] }> = {
-  'lib/core': { layers: ['lib/core'], forbiddenPackages: [/^@aws-sdk\//, /^aws-cdk-lib/, /^constructs$/, /^aws-lambda$/] },
+  // No schema library in lib/core: its event schemas are in every participant bundle (lib/core/schema.ts says why).
+  'lib/core': { layers: ['lib/core'], forbiddenPackages: [/^@aws-sdk\//, /^aws-cdk-lib/, /^constructs$/, /^aws-lambda$/, /^zod/, /^valibot/] },
   'lib/runtime': { layers: ['lib/core', 'lib/runtime'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
   'lib/local': { layers: ['lib/core', 'lib/runtime', 'lib/local', 'lib/local/dynamodb'], forbiddenPackages: [/^aws-cdk-lib/, /^constructs$/] },
   // The DynamoDB engine stands alone: no framework code, so it can be held to moto on its own.

@@ -128,8 +128,8 @@ async function readReasons(client: DynamoDBDocumentClient, tableName: string, pa
 
 function envelopeOf(body: string): { sagaId: string; type: string; eventId: string } | undefined {
   try {
-    const parsed = envelopeSchema.safeParse((JSON.parse(body) as { detail?: unknown }).detail);
-    return parsed.success ? parsed.data : undefined;
+    const parsed = envelopeSchema['~standard'].validate((JSON.parse(body) as { detail?: unknown }).detail);
+    return parsed.issues ? undefined : parsed.value;
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { AnySagaDefinition } from '../../core/definition.js';
 import { envelopeSchema } from '../../core/envelope.js';
+import { describeIssues } from '../../core/schema-issues.js';
 import { ITEM_KIND, KEY, producerOfOutboxKey } from '../../core/keys.js';
 import { emittableBy, sourceFor } from '../../core/model.js';
 import { contextual, invocationFields, validTraceHeader, withLogFields, type InvocationContext } from '../shared/logging.js';
@@ -97,13 +98,14 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
     const pk = String(image[KEY.partition] ?? '');
     const producer = producerOfOutboxKey(pk);
     const parsed = typeof image.detail === 'string' ? safeJson(image.detail) : undefined;
-    const envelope = envelopeSchema.safeParse(parsed);
+    const checked = envelopeSchema['~standard'].validate(parsed);
+    const envelope = checked.issues ? undefined : checked.value;
     let problem: string | undefined;
     if (!producer) problem = `outbox key ${JSON.stringify(pk)} does not name a producer`;
-    else if (!envelope.success) problem = 'detail is not a saga envelope';
-    else if (envelope.data.producer !== producer) problem = `row under "${producer}#outbox#" claims producer ${JSON.stringify(envelope.data.producer)}`;
-    else if (!emittableBy(definitionForVersion(def, envelope.data.definitionVersion) ?? def, producer).includes(envelope.data.type)) problem = `"${producer}" may not emit ${JSON.stringify(envelope.data.type)}`;
-    if (problem || !producer || !envelope.success) {
+    else if (!envelope) problem = `detail is not a saga envelope (${describeIssues(checked.issues ?? [], parsed)})`;
+    else if (envelope.producer !== producer) problem = `row under "${producer}#outbox#" claims producer ${JSON.stringify(envelope.producer)}`;
+    else if (!emittableBy(definitionForVersion(def, envelope.definitionVersion) ?? def, producer).includes(envelope.type)) problem = `"${producer}" may not emit ${JSON.stringify(envelope.type)}`;
+    if (problem || !producer || !envelope) {
       await recordRejection(deps.client, deps.tableName, {
         consumer: 'relay',
         messageId: `${pk}|${String(image[KEY.sort])}`,
@@ -120,13 +122,13 @@ export function createRelayHandler(def: AnySagaDefinition, deps: RelayDeps): (ev
     const entry: PutEventsRequestEntry = {
       EventBusName: deps.eventBusName,
       Source: sourceFor(def, producer),
-      DetailType: envelope.data.type,
+      DetailType: envelope.type,
       Detail: image.detail as string,
       // The trace the producing step ran in: EventBridge carries it to the targets (SQS's
       // AWSTraceHeader), so the next participant's segment joins the saga's trace.
       ...(validTraceHeader(image.traceHeader as string | undefined) ? { TraceHeader: image.traceHeader as string } : {}),
     };
-    const row = { pk, sk: String(image[KEY.sort] ?? ''), sagaId: envelope.data.sagaId, eventId: envelope.data.eventId, type: envelope.data.type };
+    const row = { pk, sk: String(image[KEY.sort] ?? ''), sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type };
     return { sequenceNumber, entry, bytes: entrySize(entry), row };
   }
 
