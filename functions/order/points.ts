@@ -1,4 +1,4 @@
-import { createParticipantHandler, type StepImplementations } from '../../lib/runtime/index.js';
+import { createTccParticipantHandler, type StepImplementations } from '../../lib/runtime/index.js';
 import { orderSaga, type OrderSaga } from './definition.js';
 
 /**
@@ -66,4 +66,4 @@ export const pointsSteps: StepImplementations<OrderSaga, 'points'> = {
   },
 };
 
-export const handler = createParticipantHandler(orderSaga, 'points', pointsSteps);
+export const handler = createTccParticipantHandler(orderSaga, 'points', pointsSteps);

@@ -6,7 +6,7 @@ import type { DynamoDBRecord, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AnySagaDefinition, ParticipantNameOf, PayloadOf } from '../core/definition.js';
 import { OUTBOX_STREAM_FILTER } from '../core/keys.js';
 import { participantNames, sourcePrefixFor, subscriptionPattern, subscriptionsOf } from '../core/model.js';
-import { createParticipantHandler, type RecordOutcome, type CommitFaults, type StepImplementations } from '../runtime/participant/index.js';
+import { createTccParticipantHandler, type RecordOutcome, type CommitFaults, type StepImplementations } from '../runtime/participant/index.js';
 import { type InvocationContext, InMemoryMetrics, silentLogger, type Logger, readSagaRecord, type SagaRecord, secretsManagerReader, type SecretReader } from '../runtime/shared/index.js';
 import { createRelayHandler } from '../runtime/relay/index.js';
 import { startSaga, type StartSagaOptions } from '../runtime/initiator/index.js';
@@ -212,7 +212,8 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
   }
 
   private participantHandler(def: AnySagaDefinition, participant: string, steps: unknown): ConsumerWiring['handler'] {
-    return createParticipantHandler(def, participant, steps as never, {
+    // The TCC factory serves every participant; locally there is no bundle to keep small.
+    return createTccParticipantHandler(def, participant, steps as never, {
       client: this.client,
       tableName: this.tableName,
       clock: this.clock,

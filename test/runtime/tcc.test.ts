@@ -4,8 +4,10 @@ import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
 import { pointsAccountKey, pointsSteps } from '../../functions/order/points.js';
+import { inventorySteps } from '../../functions/order/inventory.js';
 import { KEY, outboxPartition, rejectionKey, RECONCILER, RESERVATION_EXPIRED_EVENT, sagaKey, sourceFor, stepKey, type Envelope } from '../../lib/core/index.js';
 import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant/handler.js';
+import { createTccParticipantHandler } from '../../lib/runtime/participant/tcc-handler.js';
 import { InMemoryMetrics, METRIC, silentLogger } from '../../lib/runtime/shared/ports.js';
 import { decisionFor, findExpiredReservations, requestExpiredReservations, reservationExpiryCheck, tccVerdict } from '../../lib/runtime/participant/tcc.js';
 import { freshTable } from '../support/dynamo.js';
@@ -21,11 +23,11 @@ let now = T0;
 const clock = { now: () => now };
 const metrics = new InMemoryMetrics();
 const outcomes: RecordOutcome[] = [];
-let handler: ReturnType<typeof createParticipantHandler>;
+let handler: ReturnType<typeof createTccParticipantHandler>;
 
 beforeAll(async () => {
   table = await freshTable('tcc');
-  handler = createParticipantHandler(orderSaga, 'points', pointsSteps, {
+  handler = createTccParticipantHandler(orderSaga, 'points', pointsSteps, {
     client: table.client,
     tableName: table.tableName,
     clock,
@@ -225,6 +227,15 @@ describe('TCC barrier: more cases', () => {
     expect(await deliver(s, 'T', 0)).toEqual({ kind: 'committed:done', acked: true });
     expect(await deliver(s, 'C', 0)).toEqual({ kind: 'committed:confirmed', acked: true });
     expect(await account(s.customerId)).toEqual({ available: 10, frozen: 0, spent: 0 });
+  });
+
+  it('a TCC participant needs the TCC factory: createParticipantHandler refuses it at once and names the one to use', () => {
+    // The TCC phase code lives behind createTccParticipantHandler so other participants' bundles leave it out.
+    expect(() => createParticipantHandler(orderSaga, 'points', pointsSteps, { client: table.client, tableName: table.tableName })).toThrow(
+      /step "freezePoints" is a TCC step .*createTccParticipantHandler/,
+    );
+    // Participants without TCC steps take either factory.
+    expect(typeof createTccParticipantHandler(orderSaga, 'inventory', inventorySteps, { client: table.client, tableName: table.tableName })).toBe('function');
   });
 
   it('the verdict table is total', () => {

@@ -6,6 +6,7 @@ import { defineSaga } from '../../lib/core/definition.js';
 import { sourceFor } from '../../lib/core/model.js';
 import { stepKey } from '../../lib/core/keys.js';
 import { createParticipantHandler, type RecordOutcome } from '../../lib/runtime/participant/handler.js';
+import { createTccParticipantHandler } from '../../lib/runtime/participant/tcc-handler.js';
 import { InMemoryMetrics, silentLogger } from '../../lib/runtime/shared/ports.js';
 import type { StepImplementations } from '../../lib/runtime/participant/step-types.js';
 
@@ -167,7 +168,7 @@ export function labHandlers(client: DynamoDBDocumentClient, tableName: string) {
   return {
     outcomes,
     a: createParticipantHandler(lab, 'a', labSteps.a, deps),
-    b: createParticipantHandler(lab, 'b', labSteps.b, deps),
+    b: createTccParticipantHandler(lab, 'b', labSteps.b, deps),
   };
 }
 

@@ -15,7 +15,7 @@ import { jsonLogger } from '../shared/logging.js';
 import { emfMetrics } from '../shared/emf-metrics.js';
 import { recordRejection } from '../shared/rejections.js';
 import type { AnyStepImplementation } from './step-context.js';
-import { runReaction, type CommitFaults, type StepRunOutcome } from './step-runner.js';
+import { runReaction, type CommitFaults, type StepRunOutcome, type TccPhaseRunner } from './step-runner.js';
 import type { StepImplementations } from './step-types.js';
 
 /** Dependencies of a participant handler; all optional ones have production defaults. */
@@ -86,14 +86,29 @@ export function participantDepsFromEnv(def: AnySagaDefinition, participant: stri
  * Every log line written while a record is handled — by the framework or by the step's own
  * `logger` — carries the request id, the trace id, `saga`, `participant`, `messageId` and, once the
  * event is validated, `sagaId`, `eventId`, `type`, `step` and `phase` (lib/runtime/shared/logging.ts).
+ *
+ * A participant with a TCC step (a `confirmation`) is created with `createTccParticipantHandler`
+ * instead (same arguments): it brings the confirm/cancel phase code, which the bundles of the
+ * other participants leave out. Given one, this factory throws at once.
  */
 export function createParticipantHandler<D extends AnySagaDefinition, P extends ParticipantNameOf<D>>(
   def: D,
   participant: P,
   steps: StepImplementations<D, P>,
   deps?: ParticipantDeps,
-): (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse> {
-  checkImplementations(def, participant, steps as unknown as Record<string, AnyStepImplementation>);
+): ParticipantHandler {
+  return participantHandler(def, participant, steps, deps);
+}
+
+/** A participant's Lambda handler: an SQS batch in, the failed records' ids out. */
+export type ParticipantHandler = (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse>;
+
+/**
+ * The handler factory behind `createParticipantHandler` and `createTccParticipantHandler`: `tcc`
+ * runs the confirm and the cancel of TCC steps; without it, a participant with one is refused.
+ */
+export function participantHandler(def: AnySagaDefinition, participant: string, steps: unknown, deps: ParticipantDeps | undefined, tcc?: TccPhaseRunner): ParticipantHandler {
+  checkImplementations(def, participant, steps as Record<string, AnyStepImplementation>, tcc !== undefined);
   let resolved: Required<Omit<ParticipantDeps, OptionalDeps>> & Pick<ParticipantDeps, OptionalDeps> | undefined;
   const resolve = () => {
     if (resolved) return resolved;
@@ -161,7 +176,7 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
     }
     seen.info = { sagaId: envelope.sagaId, eventId: envelope.eventId, type: envelope.type, step: reaction.step, phase: reaction.phase, ...(reaction.spec.mustSucceed ? { mustSucceed: true } : {}) };
     addLogFields({ step: reaction.step, phase: reaction.phase });
-    const outcome = await runReaction(def, reaction, validated, impls[reaction.step]!, d);
+    const outcome = await runReaction(def, reaction, validated, impls[reaction.step]!, d, tcc);
     // At debug level (SAGA_LOG_LEVEL=debug) the logs hold every step of a saga, not only its troubles.
     d.logger.log('debug', 'step handled', { outcome: outcome.kind, ...(outcome.kind === 'committed' ? { state: outcome.state, emitted: outcome.events } : {}) });
     d.onOutcome?.({ messageId: record.messageId, eventId: envelope.eventId, sagaId: envelope.sagaId, type: envelope.type, participant, step: reaction.step, phase: reaction.phase, ...outcome });
@@ -232,7 +247,7 @@ export function createParticipantHandler<D extends AnySagaDefinition, P extends 
   }
 }
 
-function checkImplementations(def: AnySagaDefinition, participant: string, steps: Record<string, AnyStepImplementation>): void {
+function checkImplementations(def: AnySagaDefinition, participant: string, steps: Record<string, AnyStepImplementation>, withTcc: boolean): void {
   const spec = (def.participants as Record<string, { steps: Record<string, StepSpec> } | undefined>)[participant];
   if (!spec) {
     throw new StepContractError(`Saga "${def.name}" has no participant ${JSON.stringify(participant)}. Participants: ${Object.keys(def.participants).join(', ')}.`);
@@ -247,6 +262,12 @@ function checkImplementations(def: AnySagaDefinition, participant: string, steps
     }
     if (s.confirmation && typeof impl.confirm !== 'function') {
       throw new StepContractError(`Participant "${participant}" step "${step}" is a TCC step (it declares a confirmation) but its implementation has no confirm function.`, { participant, step });
+    }
+    if (s.confirmation && !withTcc) {
+      throw new StepContractError(
+        `Participant "${participant}" step "${step}" is a TCC step (it declares a confirmation): create this participant's handler with createTccParticipantHandler (same arguments), which carries the confirm/cancel phases that participants without TCC steps leave out of their bundles.`,
+        { participant, step },
+      );
     }
   }
   for (const step of Object.keys(steps)) {

@@ -1,7 +1,9 @@
 // The participant seam: the handler of a participant's queue, its step contract (what a user's step
 // implementations are written against), TCC phases, forward recovery and business-write isolation.
 // Internal mechanics (barrier writes, the step runner, the end marker) stay behind this file.
-export { createParticipantHandler, participantDepsFromEnv, type ParticipantDeps, type RecordOutcome } from './handler.js';
+export { createParticipantHandler, participantDepsFromEnv, type ParticipantDeps, type ParticipantHandler, type RecordOutcome } from './handler.js';
+// Its own module: only the entries of participants with TCC steps bundle the confirm/cancel phases.
+export { createTccParticipantHandler } from './tcc-handler.js';
 export type {
   CompensateContext,
   CompensationEmitsOf,

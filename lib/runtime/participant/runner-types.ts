@@ -1,6 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AnySagaDefinition } from '../../core/definition.js';
+import type { ValidatedEvent } from '../../core/envelope.js';
+import type { Reaction } from '../../core/model.js';
 import type { Clock, IdSource, Logger, Metrics } from '../shared/ports.js';
 import type { BarrierState } from './barrier.js';
+import type { AnyStepImplementation } from './step-context.js';
 
 // The step runner's contract, apart from the runner: the TCC phases take the same deps and give the
 // same outcomes, and the runner calls them (a file of its own keeps the two free of a cycle).
@@ -32,3 +36,10 @@ export type StepRunOutcome =
   | { readonly kind: 'conflict'; readonly reason: string }
   | { readonly kind: 'ignored' | 'retry' | 'reject'; readonly reason: string; readonly delaySeconds?: number };
 
+
+/**
+ * Runs the confirm or the cancel of a TCC step (`runTccSecondPhase`, lib/runtime/participant/tcc.ts).
+ * The step runner gets it from `createTccParticipantHandler` only, so the bundle of a participant
+ * without TCC steps leaves the TCC phase code out.
+ */
+export type TccPhaseRunner = (def: AnySagaDefinition, reaction: Reaction, validated: ValidatedEvent, impl: AnyStepImplementation, deps: StepRunnerDeps) => Promise<StepRunOutcome>;

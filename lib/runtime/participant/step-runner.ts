@@ -11,7 +11,6 @@ import { buildOutboxRow, outboxPut } from '../shared/outbox.js';
 import { METRIC, requestToken, type Clock, type IdSource, type Logger, type Metrics } from '../shared/ports.js';
 import { createStepContext, type AnyStepImplementation } from './step-context.js';
 import type { Emission, ForwardState, StepResult } from './step-types.js';
-import { runTccSecondPhase } from './tcc.js';
 
 /** Post-pivot steps per definition, computed once (definitions are frozen). */
 const postPivotCache = new WeakMap<AnySagaDefinition, Set<string>>();
@@ -24,14 +23,15 @@ function postPivotOf(def: AnySagaDefinition): Set<string> {
 /** DynamoDB's limit on items in one TransactWriteItems. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
-export type { CommitFaults, StepRunnerDeps, StepRunOutcome } from './runner-types.js';
-import type { StepRunnerDeps, StepRunOutcome } from './runner-types.js';
+export type { CommitFaults, StepRunnerDeps, StepRunOutcome, TccPhaseRunner } from './runner-types.js';
+import type { StepRunnerDeps, StepRunOutcome, TccPhaseRunner } from './runner-types.js';
 
 /**
  * Runs one reaction of a participant to one validated event and commits barrier + business writes
  * + step record + outbox rows in one TransactWriteItems. Conflicts (a concurrent transaction, a
  * business condition broken by a concurrent write, a barrier that moved) re-run the step a bounded
  * number of times; the happy path makes no call besides the handler's own reads and the commit.
+ * `tcc` runs the confirm and the cancel of TCC steps.
  */
 export async function runReaction(
   def: AnySagaDefinition,
@@ -39,9 +39,14 @@ export async function runReaction(
   validated: ValidatedEvent,
   impl: AnyStepImplementation,
   deps: StepRunnerDeps,
+  tcc?: TccPhaseRunner,
 ): Promise<StepRunOutcome> {
-  // The confirm and the cancel of a TCC step have their own barrier rules (lib/runtime/participant/tcc.ts).
-  if (isTccSecondPhase(reaction)) return runTccSecondPhase(def, reaction, validated, impl, deps);
+  // The confirm and the cancel of a TCC step have their own barrier rules (lib/runtime/participant/tcc.ts),
+  // passed in by createTccParticipantHandler (the handler refuses a TCC participant without them).
+  if (isTccSecondPhase(reaction)) {
+    if (!tcc) throw new StepContractError(`${reaction.participant}.${reaction.step} is a TCC step; its ${reaction.phase} needs the TCC phase runner (createTccParticipantHandler).`, { participant: reaction.participant, step: reaction.step });
+    return tcc(def, reaction, validated, impl, deps);
+  }
   const { envelope } = validated;
   const info = { participant: reaction.participant, step: reaction.step, eventId: envelope.eventId };
   for (let attempt = 0; attempt <= deps.maxConflictReruns; attempt++) {
