@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AnySagaDefinition } from '../../core/definition.js';
 import type { ValidatedEvent } from '../../core/envelope.js';
 import { stepKey } from '../../core/keys.js';
@@ -8,7 +8,7 @@ import { classifyExisting, compensationBarrierWrite, forwardBarrierPut, type Bar
 import { checksEndMarker, endMarkerCheck } from './end-marker.js';
 import { StepContractError } from '../shared/errors.js';
 import { buildOutboxRow, outboxPut } from '../shared/outbox.js';
-import { METRIC, requestToken, type Clock, type IdSource, type Logger, type Metrics } from '../shared/ports.js';
+import { METRIC, requestToken } from '../shared/ports.js';
 import { createStepContext, type AnyStepImplementation } from './step-context.js';
 import type { Emission, ForwardState, StepResult } from './step-types.js';
 
@@ -143,7 +143,8 @@ function duplicate(deps: StepRunnerDeps, reaction: Reaction): StepRunOutcome {
   return { kind: 'duplicate' };
 }
 
-async function readBarrier(deps: StepRunnerDeps, reaction: Reaction, sagaId: string): Promise<BarrierRecord | undefined> {
+/** The barrier record of a reaction's step, read strongly consistent (the TCC phases read it too). */
+export async function readBarrier(deps: Pick<StepRunnerDeps, 'client' | 'tableName'>, reaction: Pick<Reaction, 'participant' | 'step'>, sagaId: string): Promise<BarrierRecord | undefined> {
   const out = await deps.client.send(new GetCommand({ TableName: deps.tableName, Key: stepKey(reaction.participant, sagaId, reaction.step), ConsistentRead: true }));
   return out.Item as BarrierRecord | undefined;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RECONCILER, RESERVATION_EXPIRED_EVENT, type AnySagaDefinition, type ReservationExpiredPayload } from '../../core/definition.js';
 import type { ValidatedEvent } from '../../core/envelope.js';
 import { KEY, reservationShards, stepKey } from '../../core/keys.js';
@@ -13,6 +13,7 @@ import { readSagaRecord } from '../shared/saga-record.js';
 import type { AnyStepImplementation } from './step-context.js';
 import { createStepContext } from './step-context.js';
 import type { StepRunnerDeps, StepRunOutcome } from './runner-types.js';
+import { MAX_TRANSACTION_ITEMS, readBarrier } from './step-runner.js';
 import type { Emission, ForwardState, StepResult } from './step-types.js';
 
 /**
@@ -37,8 +38,6 @@ import type { Emission, ForwardState, StepResult } from './step-types.js';
  * cannot complete ends in the participant's DLQ (alarmed) instead of being dropped.
  */
 
-/** DynamoDB's limit on items in one TransactWriteItems (same as the step runner's). */
-const MAX_ITEMS = 100;
 
 type Verdict = 'run' | 'duplicate' | 'retry' | 'conflict';
 
@@ -68,7 +67,7 @@ export async function runTccSecondPhase(
   const info = { participant: reaction.participant, step: reaction.step, eventId: envelope.eventId, phase };
   const label = `${reaction.participant}.${reaction.step} (${phase})`;
   for (let attempt = 0; attempt <= deps.maxConflictReruns; attempt++) {
-    const record = await readBarrier(deps.client, deps.tableName, reaction.participant, envelope.sagaId, reaction.step);
+    const record = await readBarrier(deps, reaction, envelope.sagaId);
     const seen = record?.state;
     const verdict = tccVerdict(phase, seen);
     if (verdict === 'duplicate') {
@@ -112,7 +111,7 @@ export async function runTccSecondPhase(
     const args = { tableName: deps.tableName, participant: reaction.participant, step: reaction.step, sagaId: envelope.sagaId, eventId: envelope.eventId, now, emitted };
     const barrier = seen === 'done' ? closeReservation({ ...args, phase }) : compensationBarrierWrite({ ...args, seen });
     const items = [barrier, ...ctx.db.writes, ...rows.map((row) => outboxPut(deps.tableName, row))];
-    if (items.length > MAX_ITEMS) throw new StepContractError(`${label} staged ${items.length} items; one step commits at most ${MAX_ITEMS}.`, info);
+    if (items.length > MAX_TRANSACTION_ITEMS) throw new StepContractError(`${label} staged ${items.length} items; one step commits at most ${MAX_TRANSACTION_ITEMS}.`, info);
     deps.faults?.beforeCommit?.(info);
     try {
       await deps.client.send(new TransactWriteCommand({ TransactItems: items as never, ClientRequestToken: requestToken(deps.tableName, deps.ids()) }));
@@ -155,11 +154,6 @@ export function closeReservation(a: { tableName: string; participant: string; st
       ExpressionAttributeValues: { ':next': a.phase === 'confirm' ? 'confirmed' : 'compensated', ':eid': a.eventId, ':at': at, ':emitted': a.emitted, ':seen': 'done' },
     },
   };
-}
-
-async function readBarrier(client: DynamoDBDocumentClient, tableName: string, participant: string, sagaId: string, step: string): Promise<BarrierRecord | undefined> {
-  const out = await client.send(new GetCommand({ TableName: tableName, Key: stepKey(participant, sagaId, step), ConsistentRead: true }));
-  return out.Item as BarrierRecord | undefined;
 }
 
 function checkEmits(reaction: Reaction, events: readonly Emission[]): void {
