@@ -7,7 +7,7 @@ import { typeName } from './schema-issues.js';
  *
  * Why not zod: these schemas are in every participant bundle, and zod/mini's core — its object,
  * string and number machinery — costs ≈ 22 KB there even when the application's own schemas use
- * another library (docs/performance.md "Participant bundle size"). This file is ≈ 1 KB minified.
+ * another library (docs/performance.md "Participant bundle size"). This file is ≈ 1.6 KB minified.
  * What it keeps from zod: the accepted values (zod 4's `z.int()` is a safe integer, string lengths
  * count code points, `z.iso.datetime({ offset: true })`'s grammar), unknown keys stripped from
  * objects, and issues with a path and a readable message — the text {@link describeIssues} made
