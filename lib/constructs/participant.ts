@@ -13,6 +13,7 @@ import type { IChoreography } from './choreography-base.js';
 import { SagaConstructError } from './errors.js';
 import { acknowledge } from './acknowledgements.js';
 import { SagaFunction } from './function.js';
+import { warnOnTccEntry } from './tcc-entry.js';
 import { toEventPattern } from './patterns.js';
 import { OPERATOR_DEAD_LETTER_QUEUE_ACTIONS, OPERATOR_QUEUE_ACTIONS } from './permissions.js';
 import { KEY_WRITE_ACTIONS, grantKey } from './protection.js';
@@ -122,6 +123,7 @@ export class SagaParticipant extends Construct {
     const { choreography, participant } = props;
     const def = participantDefinition(this, choreography.definition, props.version);
     checkParticipant(this, def, participant);
+    warnOnTccEntry(this, def, participant, props.entry);
     this.version = def.version;
     this.deployedName = def.version === choreography.definition.version ? participant : `${participant}-v${def.version}`;
     const timeout = props.timeout ?? Duration.seconds(30);

@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { orderSaga } from '../../functions/order/definition.js';
 import { participantNames, subscriptionPattern, subscriptionsOf } from '../../lib/core/index.js';
@@ -154,5 +155,26 @@ describe('SagaParticipant: validation', () => {
 
   it('fails if the entry file does not exist', () => {
     expect(add('order', { entry: 'functions/order/nope.ts' })).toThrow(/entry file "functions\/order\/nope.ts" does not exist/);
+  });
+});
+
+describe('SagaParticipant: a TCC participant’s entry', () => {
+  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('createTccParticipantHandler'));
+
+  it('warns at synth when the entry of a participant with a TCC step never names createTccParticipantHandler', () => {
+    const stack = new Stack(testApp(), 'TccPlain');
+    const c = new Choreography(stack, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES });
+    c.addParticipant('points', { entry: FIXTURE_ENTRY }); // the stand-in entry names no factory
+    c.addParticipant('payment', { entry: FIXTURE_ENTRY }); // no TCC step: no warning
+    const warnings = warningsOf(stack);
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0]!.entry.data)).toContain('Participant \\"points\\" has TCC step(s) \\"freezePoints\\"');
+  });
+
+  it('stays quiet when the entry creates its handler with createTccParticipantHandler (the reference points entry)', () => {
+    const stack = new Stack(testApp(), 'TccFactory');
+    const c = new Choreography(stack, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES });
+    c.addParticipant('points', { entry: fileURLToPath(new URL('../../functions/order/points.ts', import.meta.url)) });
+    expect(warningsOf(stack)).toEqual([]);
   });
 });

@@ -10,10 +10,10 @@ import { OUTCOME_API_DLQ_ACKNOWLEDGEMENT } from '../../lib/constructs/outcome-ap
 import { orderSaga } from '../../functions/order/definition.js';
 import { participantNames } from '../../lib/core/index.js';
 import { idOf } from './support.js';
-import { FIXTURE_ENTRY, testApp } from './support.js';
+import { FIXTURE_ENTRY, TCC_FIXTURE_ENTRY, testApp } from './support.js';
 
 /** Stand-in entries: cdk-nag's verdict does not depend on handler code, and the test does not wait for functions/. */
-const stubEntries = Object.fromEntries(Object.keys(REFERENCE_ENTRIES).map((k) => [k, FIXTURE_ENTRY])) as Record<ReferenceEntry, string>;
+const stubEntries = Object.fromEntries(Object.keys(REFERENCE_ENTRIES).map((k) => [k, k === 'points' ? TCC_FIXTURE_ENTRY : FIXTURE_ENTRY])) as Record<ReferenceEntry, string>;
 
 const packs = (): NagPack[] => [new AwsSolutionsChecks(), new ServerlessChecks()];
 

@@ -4,11 +4,16 @@ import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { orderSaga } from '../../functions/order/definition.js';
-import { participantNames } from '../../lib/core/index.js';
+import { allReactions, isTccStep, participantNames, type AnySagaDefinition } from '../../lib/core/index.js';
 import { Choreography, type ChoreographyProps } from '../../lib/constructs/index.js';
 
 /** Stand-in entry: assertion tests skip bundling, and the template does not depend on handler code. */
 export const FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
+/** The stand-in entry of a participant with a TCC step (it names createTccParticipantHandler). */
+export const TCC_FIXTURE_ENTRY = fileURLToPath(new URL('./fixtures/tcc-handler.ts', import.meta.url));
+/** The stand-in entry for `participant` of `def`. */
+export const fixtureEntryFor = (def: AnySagaDefinition, participant: string): string =>
+  allReactions(def).some((r) => r.participant === participant && isTccStep(r.spec)) ? TCC_FIXTURE_ENTRY : FIXTURE_ENTRY;
 
 /** Framework entries pointed at the stand-in, so tests do not depend on functions/ being written. */
 export const FIXTURE_ENTRIES = { relayEntry: FIXTURE_ENTRY, trackerEntry: FIXTURE_ENTRY, reconcilerEntry: FIXTURE_ENTRY } as const;
@@ -38,7 +43,7 @@ export function synthOrderSaga(props: Partial<ChoreographyProps> = {}): Synthesi
   const app = testApp();
   const stack = new Stack(app, 'Test');
   const choreography = new Choreography(stack, 'Order', { definition: orderSaga, ...FIXTURE_ENTRIES, ...props });
-  for (const p of participantNames(orderSaga)) choreography.addParticipant(p, { entry: FIXTURE_ENTRY });
+  for (const p of participantNames(orderSaga)) choreography.addParticipant(p, { entry: fixtureEntryFor(orderSaga, p) });
   return { app, stack, choreography, template: Template.fromStack(stack) };
 }
 
