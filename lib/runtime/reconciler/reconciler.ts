@@ -63,6 +63,8 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
   const logger = contextual(deps.logger);
   // The tracker lag measured by the previous runs (warm invocations keep it; a cold start begins at 0).
   let trackerLagMs = 0;
+  // How far the previous run examined the starts (warm invocations keep it, so a run reads each start about twice).
+  let startsExaminedTo = '';
   return {
     registerCheck(check) {
       if (checks.some((c) => c.name === check.name)) throw new Error(`A reconciliation check named ${JSON.stringify(check.name)} is already registered; names identify checks in reports and metrics.`);
@@ -85,6 +87,7 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
         def,
         store,
         opts: { ...opts, quietMs },
+        configuredQuietMs: opts.quietMs,
         observe: (saga) => {
           const sample = trackerLagOf(saga);
           if (sample === undefined) return;
@@ -112,7 +115,7 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
       }
       // Sagas whose start event never reached the tracker have no record yet: give them one (after
       // the visits, which tell which sagas do have a record; a recovered saga is visited next pass).
-      await recoverLostStarts(ctx);
+      startsExaminedTo = await recoverLostStarts(ctx, startsExaminedTo);
       // Rows the relay could not publish whose saga has ended meanwhile (open sagas were repaired above).
       await republishUnpublished(ctx);
       // Sagas that ended a quiet period ago: their outboxes once, for events nothing else would notice lost.

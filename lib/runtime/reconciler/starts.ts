@@ -21,16 +21,25 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * for the missing ones — then moves the cursor. The read reaches one quiet period behind the
  * cursor, so a start that reached the (eventually consistent) index late, or was stamped by a
  * starter whose clock lags, is still seen: most starts are read twice, which costs a GetItem.
+ * That look-back is the configured quiet period, not the one the tracker lag lengthened (index
+ * latency and clock skew do not grow with the lag), and it is taken behind the later of the
+ * cursor and `examinedTo`, the horizon this reconciler's previous run examined (a warm invocation
+ * remembers it; a cold one reads behind the cursor alone): once traffic stops the cursor stays at
+ * the newest start, and reading a quiet period behind it read the same minute of starts again on
+ * every run (≈ 1,100 GetItems a minute after a 2,000-saga simulation; a 2 × lag look-back read
+ * all of them). Returns the horizon to pass to the next run.
  */
-export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
-  const { store, opts, now } = ctx;
+export async function recoverLostStarts(ctx: VisitContext, examinedTo = ''): Promise<string> {
+  const { store, opts, now, configuredQuietMs } = ctx;
   const cursorItem = await store.client.send(new GetCommand({ TableName: store.tableName, Key: STARTS_CURSOR_KEY, ConsistentRead: true }));
   store.stats.gets++;
   const cursor = typeof cursorItem.Item?.cursor === 'string' ? cursorItem.Item.cursor : '';
-  const from = cursor ? iso(Date.parse(cursor) - opts.quietMs) : '';
+  const behind = cursor > examinedTo ? cursor : examinedTo;
+  const from = behind ? iso(Date.parse(behind) - configuredQuietMs) : '';
   const upTo = iso(now - opts.quietMs);
-  if (from && from >= upTo) return 0;
-  let recovered = 0;
+  // A longer quiet period than last run's moves the upper end back: what lies beyond it was examined.
+  const horizon = upTo > examinedTo ? upTo : examinedTo;
+  if (from && from >= upTo) return horizon;
   let last = cursor;
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -55,7 +64,6 @@ export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
       // Pinned to the version the start was written with (older starters wrote none: the newest).
       const version = typeof item.definitionVersion === 'number' ? item.definitionVersion : ctx.def.version;
       if (await putSkeleton(ctx, sagaId, startedAt, version)) {
-        recovered++;
         ctx.act(sagaId, 'start-recovered', 'no event of this saga reached the tracker; its start event will be republished');
       }
     }
@@ -77,7 +85,7 @@ export async function recoverLostStarts(ctx: VisitContext): Promise<number> {
       });
     store.stats.writes++;
   }
-  return recovered;
+  return horizon;
 }
 
 /** A saga record with an empty timeline, due at once; the tracker fills it in as events arrive. */
