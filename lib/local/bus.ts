@@ -4,6 +4,7 @@ import { entrySize, PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES } from '../runt
 import type { Clock } from '../runtime/shared/index.js';
 import { LocalCloudError } from './errors.js';
 import { compilePattern } from './pattern/index.js';
+import { skipMiddlewareAfterInProcessAnswer } from './sdk-stack.js';
 import type { LocalQueue } from './queue.js';
 
 export interface LocalRule {
@@ -156,5 +157,6 @@ export class LocalEventBus {
       },
       { step: 'initialize', name: 'localEventBus', priority: 'low' },
     );
+    skipMiddlewareAfterInProcessAnswer(client);
   }
 }

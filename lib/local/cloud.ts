@@ -282,7 +282,7 @@ export class LocalCloud<D extends AnySagaDefinition = AnySagaDefinition> {
       streamsClient,
       streamArn,
       filter: OUTBOX_STREAM_FILTER,
-      ...(this.dynamo.engine ? { changeCounter: () => this.dynamo.engine!.streamChanges } : {}),
+      ...(this.dynamo.engine ? { changeCounter: () => this.dynamo.engine!.streamChanges, shortPageIsTip: true } : {}),
       batchSize: 100,
       retryAttempts: 5,
       onFailure: (records, reason) => this.relayFailures.push({ records: records.length, reason }),

@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../core/env.js';
 import { createDocumentClient } from '../runtime/shared/index.js';
 import { attachDynamoDbEngine, DynamoDbEngine, type AttachOptions } from './dynamodb/index.js';
+import { skipMiddlewareAfterInProcessAnswer } from './sdk-stack.js';
 
 /** The DynamoDB clients a local cloud (or a test) works with, and where they point. */
 export interface LocalDynamoClients {
@@ -58,6 +59,8 @@ export function localDynamoClients(options: LocalDynamoOptions = {}): LocalDynam
     const attach: AttachOptions = { ...(options.beforeOperation ? { beforeOperation: options.beforeOperation } : {}), ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) };
     attachDynamoDbEngine(raw, engine, attach);
     attachDynamoDbEngine(streams, engine, attach);
+    skipMiddlewareAfterInProcessAnswer(raw);
+    skipMiddlewareAfterInProcessAnswer(streams);
   }
   const document = createDocumentClient(raw);
   return {

@@ -207,7 +207,7 @@ export class FaultInjector {
   }
 
   /** Reordering: shuffle what a receive sees; now and then hold a message back so others overtake it. */
-  private pick(_consumer: string, candidates: LocalMessage[]): LocalMessage[] {
+  private pick(consumer: string, candidates: LocalMessage[]): LocalMessage[] {
     if (this.healed || this.plan.reorder === 0) return candidates;
     const holdP = this.plan.reorder / 10;
     const eligible: LocalMessage[] = [];
@@ -215,7 +215,7 @@ export class FaultInjector {
       if (!this.considered.has(m)) {
         this.considered.add(m);
         if (m.receiveCount === 0 && this.random.chance(holdP)) {
-          m.visibleAt = this.now() + 1_000 + this.random.int(29_000);
+          this.cloud!.consumer(consumer).queue.hideUntil(m, this.now() + 1_000 + this.random.int(29_000));
           this.bump('reorder');
           this.bump('reorderHeldBack');
           continue;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
 import type { Clock } from '../runtime/shared/index.js';
 import { LocalCloudError } from './errors.js';
+import { VisibilityIndex } from './visibility.js';
 
 export interface LocalMessage {
   readonly messageId: string;
@@ -9,7 +10,8 @@ export interface LocalMessage {
   readonly sentAt: number;
   receiveCount: number;
   firstReceivedAt?: number;
-  visibleAt: number;
+  /** Changed only by the queue (receive, changeVisibility, {@link LocalQueue.hideUntil}), which indexes it. */
+  readonly visibleAt: number;
   receiptHandle?: string;
   /** Set on messages moved to a DLQ: the queue they came from. */
   deadLetterSourceQueue?: string;
@@ -35,6 +37,9 @@ export const RECEIVE_SAMPLE = 100;
  */
 export class LocalQueue {
   private readonly messages = new Map<string, LocalMessage>();
+  /** Send order of each message (kept when a send replaces a message of the same id, as its place in `messages` is). */
+  private readonly seqs = new Map<string, number>();
+  private readonly index = new VisibilityIndex<LocalMessage>();
   private seq = 0;
   readonly visibilityTimeoutMs: number;
   readonly maxReceiveCount: number;
@@ -61,7 +66,10 @@ export class LocalQueue {
   send(body: string, options: { delaySeconds?: number; messageId?: string; deadLetterSourceQueue?: string; traceHeader?: string } = {}): string {
     const messageId = options.messageId ?? this.newId();
     const now = this.clock.now();
-    this.messages.set(messageId, {
+    const replaced = this.seqs.get(messageId);
+    if (replaced !== undefined) this.index.remove(replaced);
+    const seq = replaced ?? this.seq++;
+    const message: LocalMessage = {
       messageId,
       body,
       sentAt: now,
@@ -69,20 +77,16 @@ export class LocalQueue {
       visibleAt: now + (options.delaySeconds ?? 0) * 1000,
       ...(options.deadLetterSourceQueue ? { deadLetterSourceQueue: options.deadLetterSourceQueue } : {}),
       ...(options.traceHeader ? { traceHeader: options.traceHeader } : {}),
-    });
-    this.seq++;
+    };
+    this.messages.set(messageId, message);
+    this.seqs.set(messageId, seq);
+    this.index.add(seq, message);
     return messageId;
   }
 
   /** Messages visible now, oldest first (the first `limit` of them). */
   visible(limit = Number.POSITIVE_INFINITY): LocalMessage[] {
-    const now = this.clock.now();
-    const out: LocalMessage[] = [];
-    for (const m of this.messages.values()) {
-      if (out.length >= limit) break;
-      if (m.visibleAt <= now) out.push(m);
-    }
-    return out;
+    return this.index.visible(this.clock.now(), limit);
   }
 
   /** True when a message is visible now (stops at the first one, unlike `visible()`). */
@@ -105,13 +109,13 @@ export class LocalQueue {
     for (const m of pick(this.visible(RECEIVE_SAMPLE))) {
       if (out.length >= max) break;
       if (m.receiveCount >= this.maxReceiveCount && this.deadLetterQueue) {
-        this.messages.delete(m.messageId);
+        this.forget(m.messageId);
         this.deadLetterQueue.send(m.body, { messageId: m.messageId, deadLetterSourceQueue: this.arn, ...(m.traceHeader ? { traceHeader: m.traceHeader } : {}) });
         continue;
       }
       m.receiveCount++;
       m.firstReceivedAt ??= now;
-      m.visibleAt = now + this.visibilityTimeoutMs;
+      this.setVisibleAt(m, now + this.visibilityTimeoutMs);
       m.receiptHandle = `${m.messageId}#${m.receiveCount}`;
       out.push(m);
     }
@@ -123,21 +127,39 @@ export class LocalQueue {
     const [messageId] = receiptHandle.split('#');
     const m = messageId ? this.messages.get(messageId) : undefined;
     if (!m || m.receiptHandle !== receiptHandle) return false;
-    this.messages.delete(m.messageId);
+    this.forget(m.messageId);
     return true;
   }
 
   changeVisibility(receiptHandle: string, seconds: number): void {
     const [messageId] = receiptHandle.split('#');
     const m = messageId ? this.messages.get(messageId) : undefined;
-    if (m && m.receiptHandle === receiptHandle) m.visibleAt = this.clock.now() + seconds * 1000;
+    if (m && m.receiptHandle === receiptHandle) this.setVisibleAt(m, this.clock.now() + seconds * 1000);
+  }
+
+  /**
+   * Hides a message until `visibleAt` without a receive (fault injection holds messages back so
+   * that later ones overtake them).
+   */
+  hideUntil(message: LocalMessage, visibleAt: number): void {
+    if (this.messages.get(message.messageId) === message) this.setVisibleAt(message, visibleAt);
+  }
+
+  private setVisibleAt(m: LocalMessage, visibleAt: number): void {
+    (m as { visibleAt: number }).visibleAt = visibleAt;
+    this.index.moved(this.seqs.get(m.messageId)!);
+  }
+
+  private forget(messageId: string): void {
+    const seq = this.seqs.get(messageId);
+    if (seq !== undefined) this.index.remove(seq);
+    this.seqs.delete(messageId);
+    this.messages.delete(messageId);
   }
 
   /** Earliest time a currently invisible message becomes visible again. */
   nextVisibleAt(): number | undefined {
-    let next: number | undefined;
-    for (const m of this.messages.values()) if (next === undefined || m.visibleAt < next) next = m.visibleAt;
-    return next;
+    return this.index.earliest();
   }
 
   get size(): number {
@@ -160,7 +182,7 @@ export class LocalQueue {
   moveAllTo(target: LocalQueue): number {
     const moved = [...this.messages.values()];
     for (const m of moved) target.send(m.body, { messageId: m.messageId, ...(m.traceHeader ? { traceHeader: m.traceHeader } : {}) });
-    this.messages.clear();
+    for (const m of moved) this.forget(m.messageId);
     return moved.length;
   }
 

@@ -88,6 +88,28 @@ describe('LocalQueue: visibility timeout', () => {
     expect(queue.receive(3).map((m) => m.body)).toEqual(['d']);
   });
 
+  it('offers messages that become visible again in send order, before later ones, however they were hidden', () => {
+    // GIVEN a, b, c, d, e sent in that order; a, b, d received (hidden 30 s), a's visibility then
+    // changed to 20 s, c hidden for 10 s without a receive, e sent with a delay of 25 s
+    const { clock, queue } = setup();
+    for (const body of ['a', 'b', 'c', 'd']) queue.send(body);
+    queue.send('e', { delaySeconds: 25 });
+    const received = queue.receive(10, (candidates) => candidates.filter((m) => m.body !== 'c'));
+    queue.changeVisibility(received.find((m) => m.body === 'a')!.receiptHandle!, 20);
+    queue.hideUntil(queue.peekAll().find((m) => m.body === 'c')!, T0 + 10_000);
+    const offered = () => queue.visible().map((m) => m.body);
+    // WHEN the clock passes each of those times
+    const seen = [offered()];
+    const wakeUps = [queue.nextVisibleAt()];
+    for (const at of [10_000, 20_000, 25_000, 30_000]) {
+      clock.advanceTo(T0 + at);
+      seen.push(offered());
+    }
+    // THEN each message rejoins at its place in send order, and the first wake-up was c's
+    expect(seen).toEqual([[], ['c'], ['a', 'c'], ['a', 'c', 'e'], ['a', 'b', 'c', 'd', 'e']]);
+    expect(wakeUps).toEqual([T0 + 10_000]);
+  });
+
   it('reports when the next hidden message becomes visible', () => {
     const { queue } = setup();
     queue.send('x');

@@ -114,6 +114,27 @@ describe('StreamPoller: reading the stream', () => {
     expect(p.pending).toBe(3);
   });
 
+  it('with shortPageIsTip, ends a fetch at a short page instead of asking for an empty one, and reads on after a full page', async () => {
+    // GIVEN a streams client that counts its GetRecords, and a stream with 1,001 records
+    const counted = streamsClient();
+    let getRecords = 0;
+    counted.middlewareStack.add((next, context) => (args) => ((getRecords += context.commandName === 'GetRecordsCommand' ? 1 : 0), next(args)), { step: 'initialize' });
+    const { p } = poller({ streamsClient: counted, shortPageIsTip: true });
+    await p.fetch(); // positions the iterator (an empty stream: one GetRecords)
+    await putMany(1_001);
+    // WHEN it fetches, then fetches again after one more write
+    getRecords = 0;
+    const first = await p.fetch();
+    const afterFull = getRecords;
+    await put('r-last');
+    getRecords = 0;
+    const second = await p.fetch();
+    // THEN a full page of 1,000 was followed by the short page of 1, and nothing asked past it
+    expect([first, afterFull]).toEqual([1_001, 2]);
+    expect([second, getRecords]).toEqual([1, 1]);
+    counted.destroy();
+  });
+
   it('delivers in batches of at most batchSize, in stream order', async () => {
     await putMany(5);
     const { p } = poller({ batchSize: 2 });

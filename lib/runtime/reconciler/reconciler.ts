@@ -89,6 +89,7 @@ export function createReconciler(def: AnySagaDefinition, deps: ReconcilerDeps): 
         def,
         store,
         opts: { ...opts, quietMs },
+        configuredQuietMs: opts.quietMs,
         observe: (saga) => {
           const sample = trackerLagOf(saga);
           if (sample === undefined) return;

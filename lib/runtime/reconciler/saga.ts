@@ -24,7 +24,10 @@ export function sagaDefinition(ctx: Pick<VisitContext, 'def'>, saga: Pick<Tracke
 export interface VisitContext {
   readonly def: AnySagaDefinition;
   readonly store: ReconcilerStore;
+  /** The options of this run; `quietMs` is lengthened by the tracker lag the previous runs measured. */
   readonly opts: ResolvedReconcilerOptions;
+  /** `quietMs` as configured, before the lag lengthened it. */
+  readonly configuredQuietMs: number;
   readonly now: number;
   readonly ids: IdSource;
   readonly metrics: Metrics;

@@ -22,12 +22,14 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export interface StartsMemory {
   cursor: string;
+  /** The upper end of the window the previous run examined (`now − quietMs` then). */
+  examinedTo: string;
   /** Saga id → start time, of starts seen to have a saga record; pruned behind the read window. */
   readonly recorded: Map<string, string>;
 }
 
 /** An empty memory: what a cold start has. */
-export const emptyStartsMemory = (): StartsMemory => ({ cursor: '', recorded: new Map() });
+export const emptyStartsMemory = (): StartsMemory => ({ cursor: '', examinedTo: '', recorded: new Map() });
 
 /**
  * Finds sagas whose start event was committed but never reached the tracker — lost between the
@@ -39,18 +41,28 @@ export const emptyStartsMemory = (): StartsMemory => ({ cursor: '', recorded: ne
  * `now − quietMs` — one consistent GetItem of the saga record per start, a conditional Put only
  * for the missing ones — then moves the cursor. The read reaches one quiet period behind the
  * cursor, so a start that reached the (eventually consistent) index late, or was stamped by a
- * starter whose clock lags, is still seen: most starts are read twice. A warm reconciler
+ * starter whose clock lags, is still seen: most starts are read twice. That look-back is the
+ * configured quiet period, not the one the tracker lag lengthened (index latency and clock skew do
+ * not grow with the lag), taken behind the later of the cursor and the horizon the previous run of
+ * this reconciler examined (once traffic stops the cursor stays at the newest start, and reading a
+ * quiet period behind it read the same minute of starts again on every run). A warm reconciler
  * (`memory`) reads neither the cursor nor, the second time, the saga records it already found.
  */
 export async function recoverLostStarts(ctx: VisitContext, memory: StartsMemory = emptyStartsMemory()): Promise<number> {
-  const { store, opts, now } = ctx;
+  const { store, opts, now, configuredQuietMs } = ctx;
   const cursor = memory.cursor || (await readCursor(ctx));
   memory.cursor = cursor;
-  const from = cursor ? iso(Date.parse(cursor) - opts.quietMs) : '';
+  const behind = cursor > memory.examinedTo ? cursor : memory.examinedTo;
+  const from = behind ? iso(Date.parse(behind) - configuredQuietMs) : '';
   const upTo = iso(now - opts.quietMs);
+  // A longer quiet period than last run's moves the upper end back: what lies beyond it was examined.
+  const horizon = upTo > memory.examinedTo ? upTo : memory.examinedTo;
   // Starts behind this run's window never come round again: forget them.
   for (const [sagaId, startedAt] of memory.recorded) if (startedAt < from) memory.recorded.delete(sagaId);
-  if (from && from >= upTo) return 0;
+  if (from && from >= upTo) {
+    memory.examinedTo = horizon;
+    return 0;
+  }
   let recovered = 0;
   let last = cursor;
   let startKey: Record<string, unknown> | undefined;
@@ -104,6 +116,7 @@ export async function recoverLostStarts(ctx: VisitContext, memory: StartsMemory 
   }
   // Remembered only once the table holds it (or a later one): the memory never runs ahead.
   memory.cursor = last;
+  memory.examinedTo = horizon;
   return recovered;
 }
 

@@ -29,6 +29,18 @@ function fingerprint(actions: unknown): string {
 }
 
 /**
+ * Drops tokens older than the window. The map holds them in the order they were stored, so the
+ * expired ones are at its front: stop at the first live one. (Scanning every token on every
+ * transaction made a run quadratic: a 1,000-saga run keeps ≈ 6,500 tokens in its window.)
+ */
+function forgetExpiredTokens(state: EngineState, now: number): void {
+  for (const [token, seen] of state.transactionTokens) {
+    if (now - seen.at <= TOKEN_WINDOW_MS) return;
+    state.transactionTokens.delete(token);
+  }
+}
+
+/**
  * TransactWriteItems: every action prepared against the same snapshot, all conditions checked,
  * then all applied — or none, with one cancellation reason per action in request order.
  */
@@ -41,10 +53,11 @@ export function transactWriteItems(state: EngineState, input: OperationInput): O
     if (typeof token !== 'string' || token.length < 1 || token.length > 36) {
       throw validation(`1 validation error detected: Value '${String(token)}' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36`);
     }
-    for (const [t, seen] of state.transactionTokens) if (now - seen.at > TOKEN_WINDOW_MS) state.transactionTokens.delete(t);
+    forgetExpiredTokens(state, now);
     print = fingerprint(actions);
     const seen = state.transactionTokens.get(token);
-    if (seen) {
+    // Checked here too: a clock that stepped back can leave an expired token behind a live one.
+    if (seen && now - seen.at <= TOKEN_WINDOW_MS) {
       if (seen.fingerprint !== print) throw new DynamoDbError('IdempotentParameterMismatchException', 'The request uses the same client token as a previous, but non-identical request.');
       return {};
     }
@@ -76,7 +89,11 @@ export function transactWriteItems(state: EngineState, input: OperationInput): O
     throw new DynamoDbError('TransactionCanceledException', `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`, { CancellationReasons: reasons });
   }
   for (const write of writes) commit(state, write);
-  if (token !== undefined) state.transactionTokens.set(token as string, { fingerprint: print!, at: now });
+  if (token !== undefined) {
+    // Re-inserted, not updated in place, so the map stays in the order tokens were (last) stored.
+    state.transactionTokens.delete(token as string);
+    state.transactionTokens.set(token as string, { fingerprint: print!, at: now });
+  }
   return {};
 }
 

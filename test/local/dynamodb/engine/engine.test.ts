@@ -87,6 +87,41 @@ describe('DynamoDbEngine', () => {
     expect(() => engine.execute('GetRecords', { ShardIterator: iterator })).toThrow(expect.objectContaining({ name: 'ExpiredIteratorException' }) as Error);
   });
 
+  it('keeps a ClientRequestToken for 10 minutes of its clock, each token for its own window', () => {
+    // GIVEN two tokens, stored 5 minutes apart, each on a transaction that adds 1
+    let now = 0;
+    const engine = new DynamoDbEngine({ now: () => now });
+    table(engine);
+    const add = (token: string) =>
+      engine.execute('TransactWriteItems', {
+        ClientRequestToken: token,
+        TransactItems: [{ Update: { TableName: 'tbl', Key: { pk: { S: token }, sk: { N: '1' } }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } } }],
+      });
+    const count = (token: string) => (engine.execute('GetItem', { TableName: 'tbl', Key: { pk: { S: token }, sk: { N: '1' } } }).Item as { n: { N: string } }).n.N;
+    add('first');
+    now += 5 * 60_000;
+    add('second');
+    // WHEN each is repeated at the end of the first one's window, then just past it
+    now += 5 * 60_000;
+    add('first');
+    add('second');
+    expect([count('first'), count('second')]).toEqual(['1', '1']);
+    now += 1;
+    add('first');
+    add('second');
+    // THEN only the first token is forgotten: its request applies again, the second's does not
+    expect([count('first'), count('second')]).toEqual(['2', '1']);
+    // AND after the clock stepped back, a token stored later but at an earlier time still expires on time
+    now = 2_000_000;
+    add('late');
+    now = 0;
+    add('early');
+    now = 10 * 60_000 + 1;
+    add('early');
+    add('late');
+    expect([count('early'), count('late')]).toEqual(['2', '1']);
+  });
+
   it('writes no stream record for a put that changes nothing', () => {
     const engine = new DynamoDbEngine();
     table(engine);
