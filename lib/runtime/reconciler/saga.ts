@@ -80,8 +80,12 @@ async function decide(ctx: VisitContext, saga: TrackedSaga): Promise<boolean> {
     // A step that committed lately but whose event the tracker has not seen (yet) is progress, not a stall.
     repairing = lost.young.length;
     for (const row of lost.due) {
-      // Not ours (claimed by a concurrent run, or deferred by the budget): this open saga is visited again.
-      if ((await republishRow(store, row, now)) !== 'republished') continue;
+      // Claimed by a concurrent run (its copy is in flight) or deferred by this run's budget (a later
+      // run republishes it): a repair under way, not a stall — this open saga is visited again.
+      if ((await republishRow(store, row, now)) !== 'republished') {
+        repairing++;
+        continue;
+      }
       republished++;
       store.stats.republished++;
       ctx.metrics.count(METRIC.eventsRepublished, 1, { Saga: ctx.def.name });

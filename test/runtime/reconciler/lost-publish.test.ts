@@ -18,6 +18,32 @@ function failPublishUntilRelayGivesUp(c: LocalCloud, type: string): void {
 const count = (c: LocalCloud, eventId: string): number => c.bus.archive.filter((e) => (e.detail as { eventId: string }).eventId === eventId).length;
 
 describe('reconciler: lost publishes', () => {
+  it('does not count a republish deferred by the run’s budget as a stall: nothing is flagged, every row goes out', async () => {
+    // GIVEN two sagas stuck on a lost StockReserved (the relay gave both up), and a reconciler that
+    // may republish one row per run and flags a saga at its first stalled check (a deferred
+    // republish is a repair under way, not a stall)
+    cloud = await orderCloud();
+    const c = cloud;
+    c.bus.entryFault = (entry) => (entry.DetailType === 'StockReserved' && c.relayFailures.length < 2 ? 'InternalFailure' : undefined);
+    const reconciler = scheduleReconciler(c, { maxRepublishesPerRun: 1, stalledChecks: 1 });
+    const ids = [(await c.startSaga(order('o-budget-a'))).sagaId, (await c.startSaga(order('o-budget-b'))).sagaId];
+
+    // WHEN the system runs (the reconciler wakes up every minute), then a few quiet minutes more
+    await c.runUntilQuiet();
+    for (let i = 0; i < 4; i++) {
+      c.clock.advance(60_000);
+      await c.runUntilQuiet({ maxVirtualMs: 60_000 });
+    }
+
+    // THEN a run deferred a republish, no saga was flagged, and both events reached the bus once
+    // (the deferred one by a later visit or, once its saga timed out and ended, by the audit)
+    expect(c.relayFailures).toHaveLength(2);
+    const runs = reconciler.runs;
+    expect(runs.some((r) => r.stats.republishesDeferred > 0)).toBe(true);
+    expect(runs.flatMap((r) => r.actions).filter((a) => a.action === 'flagged')).toEqual([]);
+    for (const sagaId of ids) expect(published(c, sagaId).filter((e) => e.type === 'StockReserved'), sagaId).toHaveLength(1);
+  });
+
   it('republishes an outbox row whose publish failed past the relay\'s retries exactly once', async () => {
     // GIVEN StockReserved cannot be published until the relay's stream source gives up on it
     cloud = await orderCloud();
