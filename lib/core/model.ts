@@ -32,8 +32,21 @@ export const reservationSecondsOf = (def: Pick<AnySagaDefinition, 'deadlineSecon
 /** The confirm and the cancel of a TCC step: the phases that must eventually succeed. */
 export const isTccSecondPhase = (r: Pick<Reaction, 'phase' | 'spec'>): boolean => isTccStep(r.spec) && (r.phase === 'confirm' || r.phase === 'compensate');
 
+/**
+ * Reactions by definition object: definitions are plain data that is not changed once defined,
+ * and the runtime asks for them per record (routing, the relay's emit check, the tracker's step
+ * deadlines) — building them each time was ~4 % of a local run's allocations.
+ */
+const reactionsByDefinition = new WeakMap<AnySagaDefinition, readonly Reaction[]>();
+
 /** Every reaction in the definition, in declaration order. */
-export function allReactions(def: AnySagaDefinition): Reaction[] {
+export function allReactions(def: AnySagaDefinition): readonly Reaction[] {
+  let reactions = reactionsByDefinition.get(def);
+  if (!reactions) reactionsByDefinition.set(def, (reactions = Object.freeze(listReactions(def))));
+  return reactions;
+}
+
+function listReactions(def: AnySagaDefinition): Reaction[] {
   const out: Reaction[] = [];
   for (const [participant, p] of Object.entries(def.participants as Record<string, { steps: Record<string, StepSpec> }>)) {
     for (const [step, spec] of Object.entries(p.steps)) {

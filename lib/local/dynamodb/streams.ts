@@ -59,7 +59,11 @@ export class StreamLog {
   append(previous: Item | undefined, next: Item | undefined, keys: Item, at: number, origin: ChangeOrigin): void {
     if (!this.enabled || (previous && next && itemsEqual(previous, next))) return;
     const eventName = !previous ? 'INSERT' : !next ? 'REMOVE' : 'MODIFY';
-    this.records.push({ sequence: this.nextSequence, eventID: this.eventId(), eventName, at, keys, oldImage: previous, newImage: next, origin });
+    // Only the images the view type returns are kept: a NEW_IMAGE stream holding every old
+    // version too kept ≈ twice the item versions alive for its whole retention.
+    const oldImage = this.viewType === 'OLD_IMAGE' || this.viewType === 'NEW_AND_OLD_IMAGES' ? previous : undefined;
+    const newImage = this.viewType === 'NEW_IMAGE' || this.viewType === 'NEW_AND_OLD_IMAGES' ? next : undefined;
+    this.records.push({ sequence: this.nextSequence, eventID: this.eventId(), eventName, at, keys, oldImage, newImage, origin });
     this.nextSequence += 1n;
     this.appended++;
     // Trimming is logical at once (the trim horizon moves with every record past the retention) and

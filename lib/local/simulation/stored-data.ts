@@ -77,47 +77,70 @@ export interface StoredData {
 
 const STEP_PK = /^([a-z][a-z0-9-]*)#saga#(.+)$/;
 
-/** Reads the whole table with a consistent, parallel scan and sorts the items. */
+/**
+ * Reads the whole table with a consistent, parallel scan and sorts the items. Each page is
+ * reduced to what the checks read as it arrives, so the checker never holds a second copy of
+ * the whole table (the engine, in this process, holds the first): a 10,000-saga soak keeps
+ * ≈ 130,000 items.
+ */
 export async function readStoredData(client: DynamoDBDocumentClient, tableName: string, segments = 4): Promise<StoredData> {
   const data: StoredData = { sagas: new Map(), steps: new Map(), outbox: [], rejections: [], items: new Map(), itemCount: 0 };
-  const pages = await Promise.all(
+  const entries: Entry[] = [];
+  await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
-      const items: Record<string, unknown>[] = [];
       let startKey: Record<string, unknown> | undefined;
       do {
         const out = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, Segment: segment, TotalSegments: segments, ExclusiveStartKey: startKey }));
-        items.push(...(out.Items ?? []));
+        for (const item of out.Items ?? []) entries.push(classify(item));
         startKey = out.LastEvaluatedKey;
       } while (startKey);
-      return items;
     }),
   );
-  // Sort by key so the order of everything derived from the scan does not depend on segments.
-  const all = pages.flat().sort((a, b) => compareKeys(a, b));
-  for (const item of all) classify(data, item);
-  (data as { itemCount: number }).itemCount = all.length;
+  // Sorted by key so the order of everything derived from the scan does not depend on segments.
+  entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const entry of entries) add(data, entry);
+  (data as { itemCount: number }).itemCount = entries.length;
   return data;
 }
 
-function compareKeys(a: Record<string, unknown>, b: Record<string, unknown>): number {
-  const ka = `${String(a[KEY.partition])}\u0000${String(a[KEY.sort])}`;
-  const kb = `${String(b[KEY.partition])}\u0000${String(b[KEY.sort])}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+/** One item, reduced to what the checks read, with its table key (`pk` NUL `sk`). */
+type Entry = { readonly key: string } & (
+  | { readonly kind: 'saga'; readonly saga: StoredSaga }
+  | { readonly kind: 'outbox'; readonly row: StoredOutboxRow }
+  | { readonly kind: 'rejection'; readonly rejection: StoredRejection }
+  | { readonly kind: 'step'; readonly step: StoredStep }
+  | { readonly kind: 'item'; readonly pk: string; readonly item: Record<string, unknown> }
+);
+
+function add(data: StoredData, entry: Entry): void {
+  if (entry.kind === 'saga') data.sagas.set(entry.saga.sagaId, entry.saga);
+  else if (entry.kind === 'outbox') data.outbox.push(entry.row);
+  else if (entry.kind === 'rejection') data.rejections.push(entry.rejection);
+  else if (entry.kind === 'step') {
+    const list = data.steps.get(entry.step.sagaId) ?? [];
+    list.push(entry.step);
+    data.steps.set(entry.step.sagaId, list);
+  } else {
+    const list = data.items.get(entry.pk) ?? [];
+    list.push(entry.item);
+    data.items.set(entry.pk, list);
+  }
 }
 
-function classify(data: StoredData, item: Record<string, unknown>): void {
+function classify(item: Record<string, unknown>): Entry {
   const pk = String(item[KEY.partition]);
+  const key = `${pk}\u0000${String(item[KEY.sort])}`;
   const kind = item[KEY.kind];
   if (kind === ITEM_KIND.saga) {
-    data.sagas.set(String(item.sagaId), {
+    const saga: StoredSaga = {
       sagaId: String(item.sagaId),
       status: String(item.status),
       ...(typeof item.terminalEvent === 'string' ? { terminalEvent: item.terminalEvent } : {}),
       ...(typeof item.flaggedReason === 'string' ? { flaggedReason: item.flaggedReason } : {}),
       ...(typeof item.definitionVersion === 'number' ? { definitionVersion: item.definitionVersion } : {}),
       timeline: ((item.timeline as { eventId: string; type: string; producer: string }[] | undefined) ?? []).map((t) => ({ eventId: t.eventId, type: t.type, producer: t.producer })),
-    });
-    return;
+    };
+    return { key, kind: 'saga', saga };
   }
   if (kind === ITEM_KIND.outbox) {
     let envelopeEventId: string | undefined;
@@ -129,7 +152,7 @@ function classify(data: StoredData, item: Record<string, unknown>): void {
     } catch {
       envelopeEventId = undefined;
     }
-    data.outbox.push({
+    const row: StoredOutboxRow = {
       producer: producerOfOutboxKey(pk) ?? '?',
       pk,
       sk: String(item[KEY.sort]),
@@ -139,11 +162,11 @@ function classify(data: StoredData, item: Record<string, unknown>): void {
       type: String(item.type),
       ...(typeof item.republishOf === 'string' ? { republishOf: item.republishOf } : {}),
       ...(definitionVersion !== undefined ? { definitionVersion } : {}),
-    });
-    return;
+    };
+    return { key, kind: 'outbox', row };
   }
   if (kind === ITEM_KIND.rejection) {
-    data.rejections.push({
+    const rejection: StoredRejection = {
       consumer: String(item.consumer),
       messageId: String(item.messageId),
       reason: String(item.reason),
@@ -151,23 +174,18 @@ function classify(data: StoredData, item: Record<string, unknown>): void {
       bodyTruncated: item.bodyTruncated === true,
       ...(typeof item.bodyLength === 'number' ? { bodyLength: item.bodyLength } : {}),
       ...(typeof item.sagaId === 'string' ? { sagaId: item.sagaId } : {}),
-    });
-    return;
+    };
+    return { key, kind: 'rejection', rejection };
   }
   const step = STEP_PK.exec(pk);
   if (kind === ITEM_KIND.step && step) {
-    const sagaId = String(item.sagaId ?? step[2]);
-    const list = data.steps.get(sagaId) ?? [];
-    list.push({
+    const stored: StoredStep = {
       ...(item as unknown as StoredStep),
       participant: String(item.participant ?? step[1]),
       step: String(item.step ?? String(item[KEY.sort]).replace(/^step#/, '')),
-      sagaId,
-    });
-    data.steps.set(sagaId, list);
-    return;
+      sagaId: String(item.sagaId ?? step[2]),
+    };
+    return { key, kind: 'step', step: stored };
   }
-  const list = data.items.get(pk) ?? [];
-  list.push(item);
-  data.items.set(pk, list);
+  return { key, kind: 'item', pk, item };
 }
